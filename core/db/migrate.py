@@ -1,0 +1,22 @@
+"""Apply the Alembic migrations in `migrations/` to the master database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+import migrations
+
+
+def alembic_config(url: str) -> Config:
+    folder = Path(migrations.__file__).parent
+    config = Config(str(folder / "alembic.ini"))
+    config.set_main_option("script_location", str(folder))
+    config.attributes["url"] = url
+    return config
+
+
+def upgrade_to_head(url: str) -> None:
+    command.upgrade(alembic_config(url), "head")

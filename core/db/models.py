@@ -1,0 +1,122 @@
+"""The master database: users, encrypted credentials, dashboards with their pipeline state, audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+DASHBOARD_KINDS = ("timing", "qor", "drc")
+DASHBOARD_STATES = ("detected", "dashboard_ready", "preview_ready", "posted", "failed", "muted")
+REGISTRATION_STATES = ("registering", "active", "deleting")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(31), unique=True)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # SHA-256 hex of the API key; the plain key is shown once and never stored.
+    api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    api_key_prefix: Mapped[str | None] = mapped_column(String(16))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # False until every registration step has finished; a half-registered user is finished by re-running.
+    active: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    state: Mapped[str] = mapped_column(String(16), default="registering", server_default="registering")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        CheckConstraint("username ~ '^[a-z][a-z0-9_]{2,30}$'", name="users_username_format"),
+        CheckConstraint(f"state IN {REGISTRATION_STATES!r}", name="users_state_known"),
+    )
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key_name: Mapped[str] = mapped_column(String(64))
+    # Fernet token (MultiFernet, newest key first); never the plain value.
+    encrypted_value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "key_name", name="credentials_user_key_unique"),
+        CheckConstraint("key_name ~ '^[A-Z][A-Z0-9_]{0,63}$'", name="credentials_key_name_format"),
+    )
+
+
+class Dashboard(Base):
+    __tablename__ = "dashboards"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    database_name: Mapped[str] = mapped_column(String(63))
+    table_name: Mapped[str] = mapped_column(String(63))
+    grafana_uid: Mapped[str | None] = mapped_column(String(40))
+    grafana_url: Mapped[str | None] = mapped_column(Text)
+    gif_path: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="detected", server_default="detected")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    slack_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    key_figures: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind", "table_name", name="dashboards_owner_kind_table_unique"),
+        CheckConstraint(f"kind IN {DASHBOARD_KINDS!r}", name="dashboards_kind_known"),
+        CheckConstraint(f"state IN {DASHBOARD_STATES!r}", name="dashboards_state_known"),
+        Index("dashboards_due", "state", "next_attempt_at"),
+    )
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Who acted: a Slack user ID, "cli", or "api:<username>".
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target_username: Mapped[str | None] = mapped_column(String(31))
+    # Names and outcomes only; never a secret value (enforced by callers passing no values).
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+
+    __table_args__ = (Index("audit_log_target", "target_username", "at"),)

@@ -1,0 +1,217 @@
+"""Per-user databases and roles on the PostgreSQL server (SPEC "Data").
+
+Every statement is idempotent so a registration killed half-way is finished by running it again.
+Roles and databases edabot creates carry a COMMENT naming their owner: on a shared server, an
+existing role of the same name that edabot did not create is never taken over (its password
+would otherwise be reset by us).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from core.db.urls import host_port, with_database, with_login
+from core.errors import ProvisioningError
+from core.secret import Secret
+
+KINDS = ("timing", "qor", "drc")
+GRAFANA_STATEMENT_TIMEOUT = "30s"
+OWNER_CONNECTION_LIMIT = 20
+GRAFANA_CONNECTION_LIMIT = 10
+
+
+def database_names(username: str) -> dict[str, str]:
+    return {kind: f"{username}_{kind}" for kind in KINDS}
+
+
+def grafana_role(username: str) -> str:
+    return f"{username}_grafana"
+
+
+def _marker(username: str) -> str:
+    return f"edabot user {username}"
+
+
+@dataclass(frozen=True)
+class DbServer:
+    """The PostgreSQL server holding the user databases, as the bot and as Grafana reach it."""
+
+    admin_url: Secret  # a role with CREATEDB and CREATEROLE (the master DB's own URL)
+    host: str
+    port: int
+    grafana_host: str
+    grafana_port: int
+
+    @classmethod
+    def from_admin_url(cls, url: str, *, grafana_host: str | None, grafana_port: int | None) -> DbServer:
+        host, port = host_port(url)
+        return cls(Secret(url), host, port, grafana_host or host, grafana_port or port)
+
+    def url_for(self, database: str, *, user: str | None = None, password: Secret | None = None) -> str:
+        if user is None:
+            return with_database(self.admin_url.reveal(), database)
+        return with_login(self.admin_url.reveal(), database, user, password.reveal() if password else None)
+
+    @contextmanager
+    def admin(self, database: str | None = None) -> Iterator[psycopg.Connection]:
+        url = self.admin_url.reveal() if database is None else self.url_for(database)
+        try:
+            conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.OperationalError as exc:
+            raise ProvisioningError(
+                f"cannot connect to the PostgreSQL server at {self.host}:{self.port}: "
+                f"{_first_line(exc)}. Check that it is running and that DATABASE_URL is right."
+            ) from exc
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def server_version_num(self) -> int:
+        with self.admin() as conn:
+            row = conn.execute("SHOW server_version_num").fetchone()
+        return int(row[0]) if row else 0
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _role_comment(conn: psycopg.Connection, role: str) -> tuple[bool, str | None]:
+    row = conn.execute(
+        "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = %s", (role,)
+    ).fetchone()
+    return (row is not None, row[0] if row else None)
+
+
+def _ensure_role(
+    conn: psycopg.Connection, role: str, password: Secret, username: str, connection_limit: int
+) -> None:
+    exists, comment = _role_comment(conn, role)
+    if exists and comment != _marker(username):
+        raise ProvisioningError(
+            f"a database role named {role} already exists and was not created by edabot; "
+            "choose another username or ask the database admin to rename that role"
+        )
+    ident = sql.Identifier(role)
+    if not exists:
+        try:
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+        except psycopg.errors.DuplicateObject:
+            pass  # a concurrent registration got there first; the statements below converge
+    conn.execute(
+        sql.SQL(
+            "ALTER ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION CONNECTION LIMIT {} PASSWORD {}"
+        ).format(ident, sql.Literal(connection_limit), sql.Literal(password.reveal()))
+    )
+    conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(ident, sql.Literal(_marker(username))))
+
+
+def ensure_roles(
+    server: DbServer, username: str, *, owner_password: Secret, grafana_password: Secret
+) -> None:
+    with server.admin() as conn:
+        _ensure_role(conn, username, owner_password, username, OWNER_CONNECTION_LIMIT)
+        reader = grafana_role(username)
+        _ensure_role(conn, reader, grafana_password, username, GRAFANA_CONNECTION_LIMIT)
+        ident = sql.Identifier(reader)
+        # Grafana only reads: every transaction read-only, and no query may run away with the server.
+        conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
+        conn.execute(
+            sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(
+                ident, sql.Literal(GRAFANA_STATEMENT_TIMEOUT)
+            )
+        )
+
+
+def ensure_databases(server: DbServer, username: str) -> None:
+    owner = sql.Identifier(username)
+    reader = sql.Identifier(grafana_role(username))
+    with server.admin() as conn:
+        # CREATE DATABASE needs membership of the owner role when we are not a superuser.
+        me = conn.execute(
+            "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+        if me and not me[1]:
+            conn.execute(sql.SQL("GRANT {} TO {}").format(owner, sql.Identifier(me[0])))
+        for database in database_names(username).values():
+            row = conn.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                (database,),
+            ).fetchone()
+            if row is not None and row[0] != _marker(username):
+                raise ProvisioningError(
+                    f"a database named {database} already exists and was not created by edabot; "
+                    "choose another username or ask the database admin to rename it"
+                )
+            db = sql.Identifier(database)
+            if row is None:
+                try:
+                    conn.execute(sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8'").format(db, owner))
+                except psycopg.errors.DuplicateDatabase:
+                    pass
+            conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(db, sql.Literal(_marker(username))))
+            conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(db, owner))
+            # No other user may open this database; only its owner and its Grafana reader.
+            conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(db))
+            conn.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(db, owner))
+            conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(db, reader))
+
+
+def ensure_grafana_read_access(server: DbServer, username: str) -> None:
+    """SELECT on every table in public, now and later; nothing else."""
+    owner = sql.Identifier(username)
+    reader = sql.Identifier(grafana_role(username))
+    for database in database_names(username).values():
+        with server.admin(database) as conn:
+            conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(owner))
+            conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(reader))
+            conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(reader))
+            # Tables the owner creates later (edabot ingest, the engineer's own loaders) are readable too.
+            conn.execute(
+                sql.SQL(
+                    "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT ON TABLES TO {}"
+                ).format(owner, reader)
+            )
+
+
+def drop_user_databases(server: DbServer, username: str) -> None:
+    with server.admin() as conn:
+        for database in database_names(username).values():
+            row = conn.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+                (database,),
+            ).fetchone()
+            if row is None:
+                continue
+            if row[0] != _marker(username):
+                raise ProvisioningError(f"database {database} was not created by edabot; not dropping it")
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database)))
+
+
+def drop_roles(server: DbServer, username: str) -> None:
+    with server.admin() as conn:
+        for role in (grafana_role(username), username):
+            exists, comment = _role_comment(conn, role)
+            if not exists:
+                continue
+            if comment != _marker(username):
+                raise ProvisioningError(f"role {role} was not created by edabot; not dropping it")
+            # Default privileges and grants elsewhere would block DROP ROLE.
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def disable_login(server: DbServer, username: str) -> None:
+    """Keep-data deletion: the databases stay (owned by the role), but nobody can log in with it."""
+    with server.admin() as conn:
+        for role in (username, grafana_role(username)):
+            exists, comment = _role_comment(conn, role)
+            if exists and comment == _marker(username):
+                conn.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(role)))

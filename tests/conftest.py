@@ -1,0 +1,123 @@
+"""Shared fixtures: a real PostgreSQL server for every database test.
+
+By default an embedded server (pip-installed binaries) is started once per test session in a
+temporary directory; TEST_DATABASE_URL points the suite at another server instead (CI also runs the
+database tests against the machine's PostgreSQL 15 that way).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from core.crypto import CredentialCipher
+from core.db.engine import Database
+from core.db.migrate import upgrade_to_head
+from core.db.provisioning import DbServer
+from core.db.urls import with_database
+from core.secret import Secret
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or skip the test with the reason when that folder is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: these tests read ../shared beside the repo in place")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from core.db.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("embedded-pg"), fast_unsafe=True)
+    info = server.start()
+    try:
+        yield info.url()
+    finally:
+        server.stop()
+
+
+def _drop_edabot_objects(admin_url: str, usernames: set[str]) -> None:
+    """Remove the per-user databases and roles a test created (only ones edabot marked as its own)."""
+    if not usernames:
+        return
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        for name in usernames:
+            marker = f"edabot user {name}"
+            for (db,) in conn.execute(
+                "SELECT datname FROM pg_database WHERE shobj_description(oid, 'pg_database') = %s", (marker,)
+            ).fetchall():
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
+            for (role,) in conn.execute(
+                "SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') = %s", (marker,)
+            ).fetchall():
+                conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+@pytest.fixture
+def fresh_database(pg_admin_url: str) -> Iterator[str]:
+    """An empty database of its own for one test, dropped afterwards."""
+    name = f"edabot_t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield with_database(pg_admin_url, name)
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def master_db_url(fresh_database: str) -> str:
+    upgrade_to_head(fresh_database)
+    return fresh_database
+
+
+@pytest.fixture
+def unique_username() -> Iterator[object]:
+    """Make usernames unique per test (roles are server-wide) and clean their objects up afterwards."""
+    made: set[str] = set()
+
+    def make(prefix: str = "eng") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        made.add(name)
+        return name
+
+    make.made = made  # type: ignore[attr-defined]
+    yield make
+
+
+@pytest.fixture
+def core_ctx(master_db_url: str, pg_admin_url: str, unique_username: object) -> Iterator[object]:
+    from cryptography.fernet import Fernet
+
+    from core.context import CoreContext, NoGrafana
+
+    db = Database(master_db_url, pool_size=5)
+    server = DbServer.from_admin_url(master_db_url, grafana_host=None, grafana_port=None)
+    ctx = CoreContext(
+        db=db,
+        cipher=CredentialCipher([Secret(Fernet.generate_key().decode())]),
+        server=server,
+        grafana=NoGrafana(),
+    )
+    try:
+        yield ctx
+    finally:
+        db.dispose()
+        _drop_edabot_objects(pg_admin_url, unique_username.made)  # type: ignore[attr-defined]
