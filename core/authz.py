@@ -29,9 +29,7 @@ def require_admin(actor: Actor, what: str) -> None:
 def require_self_or_admin(actor: Actor, target_username: str, what: str) -> None:
     if actor.is_admin or actor.username == target_username:
         return
-    raise NotAllowed(
-        f"You can {what} only for your own account (`{actor.username}`), not `{target_username}`."
-    )
+    raise NotAllowed(f"You can {what} only for your own account (`{actor.username}`), not `{target_username}`.")
 
 
 def require_registered(actor: Actor) -> str:

@@ -34,9 +34,7 @@ class MaskedCredential:
 
 
 def list_masked(session: Session, cipher: CredentialCipher, user: User) -> list[MaskedCredential]:
-    rows = session.scalars(
-        select(Credential).where(Credential.user_id == user.id).order_by(Credential.key_name)
-    )
+    rows = session.scalars(select(Credential).where(Credential.user_id == user.id).order_by(Credential.key_name))
     return [
         MaskedCredential(
             r.key_name,
@@ -102,18 +100,14 @@ def delete(session: Session, user: User, key_name: str, *, actor: str) -> None:
     if row is None:
         raise NotFound(f"You have no credential named `{key_name}`.")
     session.delete(row)
-    audit.record(
-        session, actor=actor, action="credential.deleted", target_username=user.username, key_name=key_name
-    )
+    audit.record(session, actor=actor, action="credential.deleted", target_username=user.username, key_name=key_name)
 
 
 def reveal(session: Session, cipher: CredentialCipher, user: User, key_name: str, *, actor: str) -> Secret:
     value = get(session, cipher, user, validation.key_name(key_name))
     if value is None:
         raise NotFound(f"You have no credential named `{key_name}`.")
-    audit.record(
-        session, actor=actor, action="credential.revealed", target_username=user.username, key_name=key_name
-    )
+    audit.record(session, actor=actor, action="credential.revealed", target_username=user.username, key_name=key_name)
     return value
 
 

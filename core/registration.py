@@ -87,9 +87,7 @@ def registration_steps() -> list[Step]:
 def deletion_steps(drop_data: bool) -> list[Step]:
     return [
         Step("grafana", "Removing Grafana folder and datasources"),
-        Step(
-            "databases", "Dropping databases and roles" if drop_data else "Keeping databases (login disabled)"
-        ),
+        Step("databases", "Dropping databases and roles" if drop_data else "Keeping databases (login disabled)"),
         Step("account", "Removing account and credentials"),
     ]
 
@@ -112,15 +110,11 @@ def _account_lock(ctx: CoreContext, key: str) -> Iterator[None]:
         ).scalar()
         conn.commit()
         if not got:
-            raise AlreadyExists(
-                f"A registration or deletion of `{key}` is already running; wait for it to finish."
-            )
+            raise AlreadyExists(f"A registration or deletion of `{key}` is already running; wait for it to finish.")
         try:
             yield
         finally:
-            conn.execute(
-                text("SELECT pg_advisory_unlock(:ns, hashtext(:k))"), {"ns": REGISTRATION_LOCK_NS, "k": key}
-            )
+            conn.execute(text("SELECT pg_advisory_unlock(:ns, hashtext(:k))"), {"ns": REGISTRATION_LOCK_NS, "k": key})
             conn.commit()
 
 
@@ -141,9 +135,7 @@ def _claim_account(
             if existing.active or existing.slack_user_id != slack_user_id or existing.state == "deleting":
                 raise AlreadyExists(f"The username `{username}` is taken; choose another.")
             return username, True
-        session.add(
-            User(username=username, slack_user_id=slack_user_id, is_admin=make_admin, state="registering")
-        )
+        session.add(User(username=username, slack_user_id=slack_user_id, is_admin=make_admin, state="registering"))
         audit.record(
             session,
             actor=actor.label,
@@ -164,9 +156,7 @@ def _ensure_password(ctx: CoreContext, username: str, key: str, actor: Actor) ->
         value = credentials.get(session, ctx.cipher, user, key)
         if value is None:
             value = Secret(secrets.token_urlsafe(24))
-            credentials.store(
-                session, ctx.cipher, user, key, value.reveal(), actor=actor.label, allow_managed=True
-            )
+            credentials.store(session, ctx.cipher, user, key, value.reveal(), actor=actor.label, allow_managed=True)
         return value
 
 
@@ -203,9 +193,7 @@ def register(
             owner_pw = _ensure_password(ctx, username, "DB_PASSWORD", actor)
             reader_pw = _ensure_password(ctx, username, "GRAFANA_DB_PASSWORD", actor)
         with progress.step("roles"):
-            provisioning.ensure_roles(
-                ctx.server, username, owner_password=owner_pw, grafana_password=reader_pw
-            )
+            provisioning.ensure_roles(ctx.server, username, owner_password=owner_pw, grafana_password=reader_pw)
         with progress.step("databases"):
             provisioning.ensure_databases(ctx.server, username)
         with progress.step("grants"):

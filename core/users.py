@@ -46,12 +46,8 @@ def require(session: Session, username: str) -> User:
 
 
 def summarize(session: Session, user: User) -> UserSummary:
-    dashboards = session.scalar(
-        select(func.count()).select_from(Dashboard).where(Dashboard.user_id == user.id)
-    )
-    credentials = session.scalar(
-        select(func.count()).select_from(Credential).where(Credential.user_id == user.id)
-    )
+    dashboards = session.scalar(select(func.count()).select_from(Dashboard).where(Dashboard.user_id == user.id))
+    credentials = session.scalar(select(func.count()).select_from(Credential).where(Credential.user_id == user.id))
     return UserSummary(
         username=user.username,
         slack_user_id=user.slack_user_id,

@@ -19,9 +19,7 @@ MAX_VALUE_BYTES = 10 * 1024
 def username(raw: str) -> str:
     name = raw.strip()
     if not name:
-        raise InvalidInput(
-            "A username is required: 3 to 31 characters, a-z, 0-9 and _, starting with a letter."
-        )
+        raise InvalidInput("A username is required: 3 to 31 characters, a-z, 0-9 and _, starting with a letter.")
     shown = name if len(name) <= 40 else name[:40] + "…"
     if len(name) > 31:
         raise InvalidInput(f"Username `{shown}` is too long ({len(name)} characters; at most 31).")
@@ -50,8 +48,7 @@ def key_name(raw: str) -> str:
         if KEY_NAME.match(name.upper()):
             raise InvalidInput(f"Credential name `{shown}` must be upper case: `{name.upper()}`.")
         raise InvalidInput(
-            f"Credential name `{shown}` is not allowed: use 1 to 64 characters A-Z, 0-9 and _, "
-            "starting with a letter."
+            f"Credential name `{shown}` is not allowed: use 1 to 64 characters A-Z, 0-9 and _, starting with a letter."
         )
     return name
 
@@ -62,9 +59,7 @@ def secret_value(key: str, value: str | None) -> str:
         raise InvalidInput(f"The value for `{key}` is empty; nothing was saved.")
     size = len(value.encode("utf-8", errors="surrogatepass"))
     if size > MAX_VALUE_BYTES:
-        raise InvalidInput(
-            f"The value for `{key}` is {size} bytes; the limit is {MAX_VALUE_BYTES}. Nothing was saved."
-        )
+        raise InvalidInput(f"The value for `{key}` is {size} bytes; the limit is {MAX_VALUE_BYTES}. Nothing was saved.")
     if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\t" for c in value):
         raise InvalidInput(
             f"The value for `{key}` contains binary or control characters; store text only "

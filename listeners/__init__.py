@@ -1,0 +1,24 @@
+"""Bolt listeners, registered per kind; each callback lives in its own small module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import App, BoltContext
+
+from bot.services import Services
+from listeners import actions, commands, events, views
+from listeners.errors import handle_listener_error
+
+
+def register_listeners(app: App, services: Services) -> None:
+    def put_services(context: BoltContext, next: Callable[[], None]) -> None:
+        context["services"] = services
+        next()
+
+    app.use(put_services)
+    app.error(handle_listener_error)
+    commands.register(app, services.command)
+    actions.register(app)
+    views.register(app)
+    events.register(app)

@@ -89,9 +89,7 @@ def _role_comment(conn: psycopg.Connection, role: str) -> tuple[bool, str | None
     return (row is not None, row[0] if row else None)
 
 
-def _ensure_role(
-    conn: psycopg.Connection, role: str, password: Secret, username: str, connection_limit: int
-) -> None:
+def _ensure_role(conn: psycopg.Connection, role: str, password: Secret, username: str, connection_limit: int) -> None:
     exists, comment = _role_comment(conn, role)
     if exists and comment != _marker(username):
         raise ProvisioningError(
@@ -112,9 +110,7 @@ def _ensure_role(
     conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(ident, sql.Literal(_marker(username))))
 
 
-def ensure_roles(
-    server: DbServer, username: str, *, owner_password: Secret, grafana_password: Secret
-) -> None:
+def ensure_roles(server: DbServer, username: str, *, owner_password: Secret, grafana_password: Secret) -> None:
     with server.admin() as conn:
         _ensure_role(conn, username, owner_password, username, OWNER_CONNECTION_LIMIT)
         reader = grafana_role(username)
@@ -123,9 +119,7 @@ def ensure_roles(
         # Grafana only reads: every transaction read-only, and no query may run away with the server.
         conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(ident))
         conn.execute(
-            sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(
-                ident, sql.Literal(GRAFANA_STATEMENT_TIMEOUT)
-            )
+            sql.SQL("ALTER ROLE {} SET statement_timeout = {}").format(ident, sql.Literal(GRAFANA_STATEMENT_TIMEOUT))
         )
 
 
@@ -134,9 +128,7 @@ def ensure_databases(server: DbServer, username: str) -> None:
     reader = sql.Identifier(grafana_role(username))
     with server.admin() as conn:
         # CREATE DATABASE needs membership of the owner role when we are not a superuser.
-        me = conn.execute(
-            "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
-        ).fetchone()
+        me = conn.execute("SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
         if me and not me[1]:
             conn.execute(sql.SQL("GRANT {} TO {}").format(owner, sql.Identifier(me[0])))
         for database in database_names(username).values():
@@ -175,9 +167,9 @@ def ensure_grafana_read_access(server: DbServer, username: str) -> None:
             conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(reader))
             # Tables the owner creates later (edabot ingest, the engineer's own loaders) are readable too.
             conn.execute(
-                sql.SQL(
-                    "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT ON TABLES TO {}"
-                ).format(owner, reader)
+                sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(
+                    owner, reader
+                )
             )
 
 

@@ -10,11 +10,7 @@ def with_database(url: str, database: str) -> str:
 
 
 def with_login(url: str, database: str, user: str, password: str | None) -> str:
-    return (
-        make_url(url)
-        .set(database=database, username=user, password=password)
-        .render_as_string(hide_password=False)
-    )
+    return make_url(url).set(database=database, username=user, password=password).render_as_string(hide_password=False)
 
 
 def host_port(url: str) -> tuple[str, int]:

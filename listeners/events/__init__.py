@@ -1,0 +1,11 @@
+"""Events API listeners."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from listeners.events.app_home_opened import app_home_opened
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(app_home_opened)

@@ -1,0 +1,36 @@
+"""build_app(settings, services) -> a Bolt App; no work at import time."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+from bot.config import Settings
+from bot.services import Services
+from listeners import register_listeners
+
+
+def build_web_client(settings: Settings, token: str) -> WebClient:
+    """Every Web API call goes to SLACK_API_URL; 429s wait for Retry-After, dropped connections retry."""
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+def build_app(settings: Settings, services: Services) -> App:
+    assert settings.slack_bot_token is not None, "checked by Settings.missing_for_run"
+    app = App(
+        client=build_web_client(settings, settings.slack_bot_token.reveal()),
+        # Listeners only ack, validate and hand work off, so a modest pool keeps acks well under 3 s.
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt-listener"),
+        request_verification_enabled=False,  # Socket Mode: nothing to verify
+        raise_error_for_unhandled_request=False,
+    )
+    register_listeners(app, services)
+    return app

@@ -1,0 +1,152 @@
+"""The `edabot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot import logs
+from bot.config import Settings, SettingsError, ensure_credentials_key, load_settings
+from core.errors import CredentialsKeyError, EdabotError
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="edabot", description="Slack bot for EDA results dashboards")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot (Socket Mode), migrating the master database first")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("rotate-key", help="re-encrypt every stored credential under the newest CREDENTIALS_KEY")
+    user = sub.add_parser("user", help="manage users offline").add_subparsers(dest="user_command", required=True)
+    create = user.add_parser("create", help="create a user with databases and an API key")
+    create.add_argument("name")
+    create.add_argument("--slack-id", help="the user's Slack user ID (U…)")
+    create.add_argument("--admin", action="store_true", help="make the user an admin")
+    user.add_parser("list", help="list users")
+    delete = user.add_parser("delete", help="delete a user")
+    delete.add_argument("name")
+    delete.add_argument("--drop-data", action="store_true", help="also drop the user's databases and roles")
+    return parser
+
+
+def _print_progress(progress: object) -> None:
+    from core.registration import Progress, StepState
+
+    assert isinstance(progress, Progress)
+    running = next((s for s in progress.steps if s.state is StepState.RUNNING), None)
+    if running is not None:
+        print(f"  … {running.label}", file=sys.stderr, flush=True)
+
+
+def _cmd_migrate(settings: Settings) -> int:
+    from bot.runtime import prepare
+
+    master, core = prepare(settings)
+    core.db.dispose()
+    master.stop()
+    print("master database is up to date")
+    return EXIT_OK
+
+
+def _cmd_rotate_key(settings: Settings) -> int:
+    from bot.runtime import prepare
+    from core import credentials
+
+    master, core = prepare(settings)
+    try:
+        with core.db.session() as session:
+            count = credentials.rotate_all(session, core.cipher, actor="cli")
+    finally:
+        core.db.dispose()
+        master.stop()
+    print(f"re-encrypted {count} credential(s) under the newest key; older keys can now be removed")
+    return EXIT_OK
+
+
+def _cmd_user(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import prepare
+    from core import registration, users
+    from core.authz import Actor
+
+    master, core = prepare(settings)
+    try:
+        if args.user_command == "create":
+            result = registration.register(
+                core,
+                username=args.name,
+                slack_user_id=args.slack_id,
+                actor=Actor.cli(),
+                make_admin=args.admin,
+                on_progress=_print_progress,
+            )
+            print(
+                f"created {result.username}: databases {', '.join(result.databases.values())} "
+                f"on {result.host}:{result.port}"
+            )
+            print(f"API key (shown once): {result.api_key.reveal()}")
+        elif args.user_command == "list":
+            with core.db.session() as session:
+                rows = users.list_summaries(session)
+            print(f"{'USERNAME':<32} {'STATE':<12} {'ADMIN':<6} {'SLACK':<14} DASHBOARDS")
+            for s in rows:
+                print(
+                    f"{s.username:<32} {s.state:<12} {'yes' if s.is_admin else 'no':<6} "
+                    f"{s.slack_user_id or '-':<14} {s.dashboards}"
+                )
+        elif args.user_command == "delete":
+            registration.delete(
+                core, username=args.name, drop_data=args.drop_data, actor=Actor.cli(), on_progress=_print_progress
+            )
+            print(
+                f"deleted {args.name}"
+                + (" and dropped their databases" if args.drop_data else " (databases kept, login disabled)")
+            )
+    finally:
+        core.db.dispose()
+        master.stop()
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        for problem in exc.problems:
+            print(f"edabot: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.command == "run" and (missing := settings.missing_for_run()):
+        for problem in missing:
+            print(f"edabot: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    logs.configure(settings.log_level, settings.log_file if args.command == "run" else None)
+    for warning in settings.warnings:
+        logging.getLogger("edabot").warning(warning)
+    settings = ensure_credentials_key(settings)
+    commands: dict[str, Callable[[], int]] = {
+        "run": lambda: _run(settings),
+        "migrate": lambda: _cmd_migrate(settings),
+        "rotate-key": lambda: _cmd_rotate_key(settings),
+        "user": lambda: _cmd_user(settings, args),
+    }
+    try:
+        return commands[args.command]()
+    except CredentialsKeyError as exc:
+        print(f"edabot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except EdabotError as exc:
+        print(f"edabot: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _run(settings: Settings) -> int:
+    from bot.runtime import run
+
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Start and stop everything `edabot run` needs: database, migrations, Slack, background work."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from dataclasses import dataclass
+from types import FrameType
+
+from bot.config import Settings
+from bot.services import Services
+from bot.work import BackgroundWork
+from core import credentials
+from core.context import CoreContext, NoGrafana
+from core.crypto import CredentialCipher
+from core.db.embedded import EmbeddedPostgres
+from core.db.engine import Database, libpq_url
+from core.db.migrate import upgrade_to_head
+from core.db.provisioning import DbServer
+from core.errors import CredentialsKeyError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MasterDatabase:
+    url: str
+    embedded: EmbeddedPostgres | None
+
+    def stop(self) -> None:
+        if self.embedded is not None:
+            self.embedded.stop()
+
+
+def open_master_database(settings: Settings) -> MasterDatabase:
+    """The configured server, or the embedded one under EDABOT_DATA_DIR/pg (started if needed)."""
+    if settings.master_db.url is not None:
+        return MasterDatabase(libpq_url(settings.master_db.url.reveal()), None)
+    embedded = EmbeddedPostgres(settings.data_dir)
+    info = embedded.start()
+    log.info("embedded PostgreSQL on 127.0.0.1:%s (data in %s)", info.port, embedded.pgdata)
+    return MasterDatabase(info.url("postgres"), embedded)
+
+
+def build_core(settings: Settings, master_url: str) -> CoreContext:
+    cipher = CredentialCipher(settings.credentials_keys)
+    db = Database(master_url, pool_size=10)
+    server = DbServer.from_admin_url(
+        master_url, grafana_host=settings.grafana_db_host, grafana_port=settings.grafana_db_port
+    )
+    return CoreContext(db=db, cipher=cipher, server=server, grafana=NoGrafana())
+
+
+def check_credentials_key(core: CoreContext) -> None:
+    """SPEC: never run with a key that cannot decrypt what is stored."""
+    with core.db.session() as session:
+        bad = credentials.undecryptable_count(session, core.cipher)
+    if bad:
+        raise CredentialsKeyError(
+            f"CREDENTIALS_KEY cannot decrypt {bad} stored credential(s): put the key they were encrypted with "
+            "back into CREDENTIALS_KEY (comma-separated, newest first), or restore credentials.key"
+        )
+
+
+def prepare(settings: Settings) -> tuple[MasterDatabase, CoreContext]:
+    """Database up, migrated, and readable with our keys; shared by `run` and the offline commands."""
+    master = open_master_database(settings)
+    try:
+        upgrade_to_head(master.url)
+        core = build_core(settings, master.url)
+        check_credentials_key(core)
+    except BaseException:
+        master.stop()
+        raise
+    return master, core
+
+
+def run(settings: Settings) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_app
+
+    master, core = prepare(settings)
+    work = BackgroundWork(max_workers=8)
+    services = Services(settings=settings, core=core, work=work)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    handler = None
+    try:
+        app = build_app(settings, services)
+        assert settings.slack_app_token is not None
+        handler = SocketModeHandler(app, settings.slack_app_token.reveal(), concurrency=10)
+        handler.connect()  # non-blocking: the main thread waits for a signal below
+        log.info("edabot is running: %s via Socket Mode (API %s)", settings.slack_command, settings.slack_api_url)
+        stop.wait()
+    finally:
+        if handler is not None:
+            handler.close()
+        work.shutdown(wait=True)
+        core.db.dispose()
+        master.stop()
+        log.info("edabot stopped")
+    return 0

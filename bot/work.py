@@ -1,0 +1,52 @@
+"""Background work handed off by listeners after they ack, with errors reported to the user.
+
+Expected errors (EdabotError) are shown as they are; anything else is logged with its traceback
+and a short reference id, and the user is told that id.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from core.errors import EdabotError
+
+log = logging.getLogger(__name__)
+
+OnError = Callable[[str, str | None], None]  # (message for the user, reference id or None)
+
+
+def new_reference() -> str:
+    return secrets.token_hex(4).upper()
+
+
+class BackgroundWork:
+    def __init__(self, max_workers: int = 8) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="edabot-work")
+
+    def submit(self, what: str, job: Callable[[], None], on_error: OnError) -> Future[None]:
+        return self._pool.submit(self._run, what, job, on_error)
+
+    @staticmethod
+    def _run(what: str, job: Callable[[], None], on_error: OnError) -> None:
+        try:
+            job()
+        except EdabotError as exc:
+            log.info("%s refused: %s", what, exc)
+            _report(on_error, str(exc), None)
+        except Exception:
+            reference = new_reference()
+            log.exception("%s failed [ref %s]", what, reference)
+            _report(on_error, f"Something went wrong while {what}.", reference)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+
+def _report(on_error: OnError, message: str, reference: str | None) -> None:
+    try:
+        on_error(message, reference)
+    except Exception:
+        log.exception("could not tell the user about an error [ref %s]", reference)

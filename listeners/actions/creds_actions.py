@@ -1,0 +1,66 @@
+"""Buttons inside the credentials modal: add, and each row's update / delete / reveal menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.services import Services
+from core import credentials, users
+from core.authz import require_registered
+from listeners.blocks.common import code
+from listeners.blocks.creds_builder import read_metadata, set_credential_modal
+from listeners.creds_view import refresh_creds_modal
+from listeners.ids import CredsRowAction
+from listeners.reply import ephemeral_to_user
+
+
+def _report_in_dm(client: WebClient, user_id: str, channel_id: str | None) -> Any:
+    def report(message: str, reference: str | None) -> None:
+        suffix = f" Quote reference `{reference}` to your edabot admin." if reference else ""
+        ephemeral_to_user(client, user_id, channel_id, text=f":warning: {message}{suffix}")
+
+    return report
+
+
+def add_credential(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    channel_id = read_metadata(body["view"].get("private_metadata")).get("channel_id")
+    client.views_push(trigger_id=body["trigger_id"], view=set_credential_modal(None, channel_id=channel_id))
+
+
+def credential_row_menu(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+    view = body["view"]
+    channel_id = read_metadata(view.get("private_metadata")).get("channel_id")
+    action, _, key_name = body["actions"][0]["selected_option"]["value"].partition(":")
+    if action == CredsRowAction.UPDATE:
+        client.views_push(trigger_id=body["trigger_id"], view=set_credential_modal(key_name, channel_id=channel_id))
+        return
+
+    def job() -> None:
+        username = require_registered(services.actor(user_id))
+        if action == CredsRowAction.DELETE:
+            with services.core.db.session() as session:
+                credentials.delete(session, users.require(session, username), key_name, actor=user_id)
+            refresh_creds_modal(
+                services,
+                client,
+                view_id=view["id"],
+                user_id=user_id,
+                channel_id=channel_id,
+                notice=f":wastebasket: Deleted {code(key_name)}.",
+            )
+        elif action == CredsRowAction.REVEAL:
+            with services.core.db.session() as session:
+                value = credentials.reveal(
+                    session, services.core.cipher, users.require(session, username), key_name, actor=user_id
+                )
+            # The one place a stored value leaves edabot: ephemerally, to its owner only.
+            ephemeral_to_user(client, user_id, channel_id, text=f"{key_name} (only you can see this): {value.reveal()}")
+
+    services.work.submit(f"handling {action} of a credential", job, _report_in_dm(client, user_id, channel_id))

@@ -1,0 +1,63 @@
+"""Buttons on the App Home tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.services import Services
+from core import users
+from core.authz import require_registered
+from listeners.actions.creds_actions import _report_in_dm
+from listeners.blocks.account_builder import api_key_blocks
+from listeners.blocks.creds_builder import loading_modal
+from listeners.creds_view import publish_home, refresh_creds_modal
+from listeners.reply import ephemeral_to_user
+
+
+def open_creds_from_home(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+    view_id = str(
+        client.views_open(trigger_id=body["trigger_id"], view=loading_modal("Your credentials"))["view"]["id"]
+    )
+    services.work.submit(
+        "opening your credentials",
+        lambda: refresh_creds_modal(services, client, view_id=view_id, user_id=user_id, channel_id=None),
+        _report_in_dm(client, user_id, None),
+    )
+
+
+def rotate_key_from_home(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+
+    def job() -> None:
+        username = require_registered(services.actor(user_id))
+        with services.core.db.session() as session:
+            key = users.rotate_api_key(session, users.require(session, username), actor=user_id)
+        ephemeral_to_user(
+            client,
+            user_id,
+            None,
+            text="Your new API key",
+            blocks=api_key_blocks(services.command, username, key.reveal()),
+        )
+        publish_home(services, client, user_id)
+
+    services.work.submit("rotating your API key", job, _report_in_dm(client, user_id, None))
+
+
+def refresh_home(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+    services.work.submit(
+        "refreshing your home tab",
+        lambda: publish_home(services, client, user_id),
+        _report_in_dm(client, user_id, None),
+    )

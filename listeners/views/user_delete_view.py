@@ -1,0 +1,59 @@
+"""Submission of the delete-user confirmation: delete in the background, progress in the admin's DM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.services import Services
+from core import registration
+from core.authz import require_admin
+from core.registration import Progress
+from listeners.blocks.common import section
+from listeners.blocks.creds_builder import read_metadata
+from listeners.blocks.progress_builder import progress_blocks
+from listeners.ids import ActionId, BlockId, DeleteDataChoice
+from listeners.reply import DirectMessageReply, error_reporter
+
+
+def submit_user_delete(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    username = str(read_metadata(view.get("private_metadata")).get("username") or "")
+    choice = (
+        view.get("state", {})
+        .get("values", {})
+        .get(BlockId.USER_DELETE_DATA, {})
+        .get(ActionId.USER_DELETE_DATA_CHOICE, {})
+        .get("selected_option")
+        or {}
+    ).get("value")
+    if choice not in (DeleteDataChoice.KEEP, DeleteDataChoice.DROP):
+        ack(response_action="errors", errors={BlockId.USER_DELETE_DATA: "Choose whether to keep the databases."})
+        return
+    ack()
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+    reply = DirectMessageReply(client, user_id)
+    title = f"Deleting `{username}`"
+
+    def on_progress(progress: Progress) -> None:
+        reply(text=title, blocks=progress_blocks(title, progress), replace=True)
+
+    def job() -> None:
+        actor = services.actor(user_id)
+        require_admin(actor, "delete users")
+        registration.delete(
+            services.core,
+            username=username,
+            drop_data=choice == DeleteDataChoice.DROP,
+            actor=actor,
+            on_progress=on_progress,
+        )
+        reply(
+            text=f"Deleted {username}", blocks=[section(f":white_check_mark: `{username}` was deleted.")], replace=True
+        )
+
+    services.work.submit(f"deleting {username}", job, error_reporter(reply))
