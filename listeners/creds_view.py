@@ -5,11 +5,10 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.services import Services
-from core import credentials, users
+from core import credentials, dashboards, users
 from core.authz import require_registered
 from listeners.blocks.creds_builder import creds_modal
 from listeners.blocks.home_builder import home_view
-from listeners.commands.dashboards_command import dashboard_lines
 
 
 def refresh_creds_modal(
@@ -36,5 +35,5 @@ def publish_home(services: Services, client: WebClient, user_id: str) -> None:
         user = users.require(session, actor.username)
         summary = users.summarize(session, user)
         creds = credentials.list_masked(session, services.core.cipher, user)
-    lines = dashboard_lines(services, actor.username, limit=20)
+        lines = dashboards.latest(session, actor.username, limit=20)
     client.views_publish(user_id=user_id, view=home_view(services.command, summary, creds, lines))

@@ -77,3 +77,13 @@ def error_reporter(reply: Reply) -> Any:
             reply(text=f"{message} (ref {reference})", blocks=internal_error_blocks(message, reference), replace=True)
 
     return report
+
+
+def dm_error_reporter(client: WebClient, user_id: str, channel_id: str | None) -> Any:
+    """An on_error callback for work started from a modal or App Home, where there is no response_url."""
+
+    def report(message: str, reference: str | None) -> None:
+        suffix = f" Quote reference `{reference}` to your edabot admin." if reference else ""
+        ephemeral_to_user(client, user_id, channel_id, text=f":warning: {message}{suffix}")
+
+    return report

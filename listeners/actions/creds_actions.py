@@ -14,15 +14,7 @@ from listeners.blocks.common import code
 from listeners.blocks.creds_builder import read_metadata, set_credential_modal
 from listeners.creds_view import refresh_creds_modal
 from listeners.ids import CredsRowAction
-from listeners.reply import ephemeral_to_user
-
-
-def _report_in_dm(client: WebClient, user_id: str, channel_id: str | None) -> Any:
-    def report(message: str, reference: str | None) -> None:
-        suffix = f" Quote reference `{reference}` to your edabot admin." if reference else ""
-        ephemeral_to_user(client, user_id, channel_id, text=f":warning: {message}{suffix}")
-
-    return report
+from listeners.reply import dm_error_reporter, ephemeral_to_user
 
 
 def add_credential(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -63,4 +55,4 @@ def credential_row_menu(ack: Ack, body: dict[str, Any], client: WebClient, conte
             # The one place a stored value leaves edabot: ephemerally, to its owner only.
             ephemeral_to_user(client, user_id, channel_id, text=f"{key_name} (only you can see this): {value.reveal()}")
 
-    services.work.submit(f"handling {action} of a credential", job, _report_in_dm(client, user_id, channel_id))
+    services.work.submit(f"handling {action} of a credential", job, dm_error_reporter(client, user_id, channel_id))

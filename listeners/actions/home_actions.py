@@ -10,11 +10,10 @@ from slack_sdk import WebClient
 from bot.services import Services
 from core import users
 from core.authz import require_registered
-from listeners.actions.creds_actions import _report_in_dm
 from listeners.blocks.account_builder import api_key_blocks
 from listeners.blocks.creds_builder import loading_modal
 from listeners.creds_view import publish_home, refresh_creds_modal
-from listeners.reply import ephemeral_to_user
+from listeners.reply import dm_error_reporter, ephemeral_to_user
 
 
 def open_creds_from_home(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -27,7 +26,7 @@ def open_creds_from_home(ack: Ack, body: dict[str, Any], client: WebClient, cont
     services.work.submit(
         "opening your credentials",
         lambda: refresh_creds_modal(services, client, view_id=view_id, user_id=user_id, channel_id=None),
-        _report_in_dm(client, user_id, None),
+        dm_error_reporter(client, user_id, None),
     )
 
 
@@ -49,7 +48,7 @@ def rotate_key_from_home(ack: Ack, body: dict[str, Any], client: WebClient, cont
         )
         publish_home(services, client, user_id)
 
-    services.work.submit("rotating your API key", job, _report_in_dm(client, user_id, None))
+    services.work.submit("rotating your API key", job, dm_error_reporter(client, user_id, None))
 
 
 def refresh_home(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -59,5 +58,5 @@ def refresh_home(ack: Ack, body: dict[str, Any], client: WebClient, context: Bol
     services.work.submit(
         "refreshing your home tab",
         lambda: publish_home(services, client, user_id),
-        _report_in_dm(client, user_id, None),
+        dm_error_reporter(client, user_id, None),
     )

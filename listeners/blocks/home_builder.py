@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from core.credentials import MaskedCredential
+from core.dashboards import DashboardLine
 from core.users import UserSummary
 from listeners.blocks.common import Block, button, code, context, divider, header, section
 from listeners.ids import ActionId, BlockId
-
-
-@dataclass(frozen=True)
-class DashboardLine:
-    table: str
-    kind: str
-    state: str
-    url: str | None
-    last_error: str | None
 
 
 def home_view(

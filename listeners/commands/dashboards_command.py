@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from bot.services import Services
-from core import users
+from core import dashboards
 from core.authz import require_registered
-from core.db.models import Dashboard
 from listeners.blocks.common import section
-from listeners.blocks.home_builder import DashboardLine
 from listeners.commands.request import CommandRequest
-
-
-def dashboard_lines(services: Services, username: str, limit: int = 50) -> list[DashboardLine]:
-    with services.core.db.session() as session:
-        user = users.require(session, username)
-        rows = session.scalars(
-            select(Dashboard).where(Dashboard.user_id == user.id).order_by(Dashboard.created_at.desc()).limit(limit)
-        )
-        return [DashboardLine(r.table_name, r.kind, r.state, r.grafana_url, r.last_error) for r in rows]
 
 
 def list_dashboards(req: CommandRequest) -> None:
     def job() -> None:
         username = require_registered(req.actor())
-        lines = dashboard_lines(req.services, username)
+        with req.services.core.db.session() as session:
+            lines = dashboards.latest(session, username)
         if not lines:
             text = "No dashboards yet: every new table in your databases gets one."
         else:

@@ -12,12 +12,11 @@ from core import credentials, users, validation
 from core.authz import require_registered
 from core.errors import InvalidInput
 from core.secret import mask
-from listeners.actions.creds_actions import _report_in_dm
 from listeners.blocks.common import code
 from listeners.blocks.creds_builder import read_metadata
 from listeners.creds_view import publish_home, refresh_creds_modal
 from listeners.ids import ActionId, BlockId
-from listeners.reply import ephemeral_to_user
+from listeners.reply import dm_error_reporter, ephemeral_to_user
 
 
 def _input(view: dict[str, Any], block: str, action: str) -> str | None:
@@ -70,4 +69,4 @@ def submit_credential(
             ephemeral_to_user(client, user_id, channel_id, text=notice)
         publish_home(services, client, user_id)
 
-    services.work.submit("saving your credential", job, _report_in_dm(client, user_id, channel_id))
+    services.work.submit("saving your credential", job, dm_error_reporter(client, user_id, channel_id))

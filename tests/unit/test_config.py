@@ -1,0 +1,84 @@
+"""Settings: SPEC names and defaults, one line per problem, secrets never echoed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.config import SettingsError, load_settings
+
+
+def test_defaults_match_the_spec(tmp_path: Path) -> None:
+    s = load_settings({}, env_file=None)
+    assert s.slack_api_url == "https://slack.com/api/" and s.slack_command == "/eda"
+    assert s.master_db.embedded and s.data_dir == Path("./.edabot")
+    assert s.grafana_base_url == "http://localhost:3000"
+    assert (s.capture_width, s.capture_height, s.capture_frames, s.capture_frame_delay_ms) == (1920, 1080, 10, 500)
+    assert (s.capture_timeout_ms, s.gif_width, s.scan_interval_seconds) == (120000, 960, 60)
+    assert (s.host, s.port, s.log_file, s.log_level) == ("127.0.0.1", 8050, Path("logs/app.log"), "INFO")
+    assert s.gif_capture_dir == Path("./.edabot/gifs")
+
+
+def test_master_db_from_the_original_variables() -> None:
+    s = load_settings({"MASTER_DB_HOST": "db.example", "MASTER_DB_USER": "eda", "MASTER_DB_PASS": "p@ss:w/rd",
+                       "MASTER_DB_NAME": "edabot"}, env_file=None)
+    assert s.master_db.url is not None
+    assert s.master_db.url.reveal() == "postgresql://eda:p%40ss%3Aw%2Frd@db.example:5432/edabot"
+
+
+def test_database_url_wins_over_master_db_variables() -> None:
+    s = load_settings({"DATABASE_URL": "postgresql://a@h/db", "MASTER_DB_HOST": "x"}, env_file=None)
+    assert s.master_db.url is not None and s.master_db.url.reveal() == "postgresql://a@h/db"
+
+
+def test_every_problem_is_reported_on_its_own_line() -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings({"PORT": "http", "SCAN_INTERVAL_SECONDS": "0", "EDABOT_ADMINS": "alice",
+                       "SLACK_BOT_TOKEN": "xapp-wrong-kind-SECRET", "CREDENTIALS_KEY": "nope",
+                       "MASTER_DB_HOST": "h", "LOG_LEVEL": "loud"}, env_file=None)
+    problems = err.value.problems
+    assert any(p.startswith("PORT='http'") for p in problems)
+    assert any(p.startswith("SCAN_INTERVAL_SECONDS=0 is out of range") for p in problems)
+    assert any("EDABOT_ADMINS entry 'alice'" in p for p in problems)
+    assert any(p.startswith("SLACK_BOT_TOKEN does not look right") for p in problems)
+    assert any("CREDENTIALS_KEY entry 1 is not a valid Fernet key" in p for p in problems)
+    assert any(p.startswith("MASTER_DB_USER is not set") for p in problems)
+    assert any(p.startswith("LOG_LEVEL='LOUD'") for p in problems)
+    assert not any("SECRET" in p for p in problems), "a token value must never be echoed"
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("SLACK_COMMAND=/qor\nPORT=9000\n")
+    s = load_settings({"PORT": "9100"}, env_file=env)
+    assert s.slack_command == "/qor" and s.port == 9100
+
+
+def test_key_list_is_newest_first() -> None:
+    k1, k2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    s = load_settings({"CREDENTIALS_KEY": f"{k1}, {k2}"}, env_file=None)
+    assert [k.reveal() for k in s.credentials_keys] == [k1, k2]
+
+
+def test_run_without_tokens_exits_2_and_says_how_to_get_them(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+                            timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in result.stderr
+    assert "SLACK_BOT_TOKEN is not set" in lines[0] and "manifest.json" in lines[0]
+    assert "SLACK_APP_TOKEN is not set" in lines[1] and "connections:write" in lines[1]
+
+
+def test_bad_setting_exits_2_without_traceback(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "CAPTURE_FRAMES": "ten",
+                                 "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    assert result.returncode == 2
+    assert result.stderr.strip() == "edabot: CAPTURE_FRAMES='ten' is not a whole number"
