@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -26,6 +27,9 @@ def build_web_client(settings: Settings, token: str) -> WebClient:
 def build_app(settings: Settings, services: Services) -> App:
     assert settings.slack_bot_token is not None, "checked by Settings.missing_for_run"
     app = App(
+        # A child of `slack_bolt`, which logs.configure() never lets below INFO: at DEBUG, Bolt and the Socket
+        # Mode client print whole payloads, including values users type into modals.
+        logger=logging.getLogger("slack_bolt.edabot"),
         client=build_web_client(settings, settings.slack_bot_token.reveal()),
         # Listeners only ack, validate and hand work off, so a modest pool keeps acks well under 3 s.
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt-listener"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -25,9 +26,26 @@ def new_reference() -> str:
 class BackgroundWork:
     def __init__(self, max_workers: int = 8) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="edabot-work")
+        self._in_flight = 0
+        self._idle = threading.Condition()
 
     def submit(self, what: str, job: Callable[[], None], on_error: OnError) -> Future[None]:
-        return self._pool.submit(self._run, what, job, on_error)
+        with self._idle:
+            self._in_flight += 1
+        return self._pool.submit(self._run_counted, what, job, on_error)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no job is queued or running (for shutdown and for tests)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+
+    def _run_counted(self, what: str, job: Callable[[], None], on_error: OnError) -> None:
+        try:
+            self._run(what, job, on_error)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
 
     @staticmethod
     def _run(what: str, job: Callable[[], None], on_error: OnError) -> None:

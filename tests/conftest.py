@@ -8,6 +8,8 @@ database tests against the machine's PostgreSQL 15 that way).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,20 +37,28 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def server_data_dir(prefix: str) -> Path:
+    """A directory for an embedded server outside pytest's tmp tree: pytest resets that tree to mode 0700
+    whenever another session starts, which would lock out the server's own system user when run as root."""
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         yield url
         return
     from core.db.embedded import EmbeddedPostgres
 
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("embedded-pg"), fast_unsafe=True)
+    data_dir = server_data_dir("edabot-test-pg-")
+    server = EmbeddedPostgres(data_dir, fast_unsafe=True)
     info = server.start()
     try:
         yield info.url()
     finally:
         server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _drop_edabot_objects(admin_url: str, usernames: set[str]) -> None:

@@ -72,9 +72,7 @@ def test_public_and_other_users_cannot_connect(core_ctx, unique_username) -> Non
     with pytest.raises(psycopg.OperationalError, match="permission denied"):
         _connect_as(core_ctx, f"{alice}_timing", bob, bob_pw)
     with psycopg.connect(core_ctx.server.admin_url.reveal()) as conn:
-        acl = conn.execute(
-            "SELECT datacl::text FROM pg_database WHERE datname = %s", (f"{alice}_qor",)
-        ).fetchone()
+        acl = conn.execute("SELECT datacl::text FROM pg_database WHERE datname = %s", (f"{alice}_qor",)).fetchone()
     # An ACL entry with an empty grantee ("=c/...") would mean PUBLIC may connect.
     assert acl is not None and not any(e.startswith("=") for e in acl[0].strip("{}").split(","))
 
@@ -166,9 +164,7 @@ def test_delete_user(core_ctx, unique_username, drop_data: bool) -> None:
     with core_ctx.db.session() as s:
         assert s.scalars(select(User).where(User.username == name)).one_or_none() is None
     with psycopg.connect(core_ctx.server.admin_url.reveal()) as conn:
-        dbs = {
-            r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (name + "%",))
-        }
+        dbs = {r[0] for r in conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (name + "%",))}
         login = conn.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (name,)).fetchone()
     if drop_data:
         assert dbs == set() and login is None

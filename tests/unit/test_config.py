@@ -24,8 +24,15 @@ def test_defaults_match_the_spec(tmp_path: Path) -> None:
 
 
 def test_master_db_from_the_original_variables() -> None:
-    s = load_settings({"MASTER_DB_HOST": "db.example", "MASTER_DB_USER": "eda", "MASTER_DB_PASS": "p@ss:w/rd",
-                       "MASTER_DB_NAME": "edabot"}, env_file=None)
+    s = load_settings(
+        {
+            "MASTER_DB_HOST": "db.example",
+            "MASTER_DB_USER": "eda",
+            "MASTER_DB_PASS": "p@ss:w/rd",
+            "MASTER_DB_NAME": "edabot",
+        },
+        env_file=None,
+    )
     assert s.master_db.url is not None
     assert s.master_db.url.reveal() == "postgresql://eda:p%40ss%3Aw%2Frd@db.example:5432/edabot"
 
@@ -37,9 +44,18 @@ def test_database_url_wins_over_master_db_variables() -> None:
 
 def test_every_problem_is_reported_on_its_own_line() -> None:
     with pytest.raises(SettingsError) as err:
-        load_settings({"PORT": "http", "SCAN_INTERVAL_SECONDS": "0", "EDABOT_ADMINS": "alice",
-                       "SLACK_BOT_TOKEN": "xapp-wrong-kind-SECRET", "CREDENTIALS_KEY": "nope",
-                       "MASTER_DB_HOST": "h", "LOG_LEVEL": "loud"}, env_file=None)
+        load_settings(
+            {
+                "PORT": "http",
+                "SCAN_INTERVAL_SECONDS": "0",
+                "EDABOT_ADMINS": "alice",
+                "SLACK_BOT_TOKEN": "xapp-wrong-kind-SECRET",
+                "CREDENTIALS_KEY": "nope",
+                "MASTER_DB_HOST": "h",
+                "LOG_LEVEL": "loud",
+            },
+            env_file=None,
+        )
     problems = err.value.problems
     assert any(p.startswith("PORT='http'") for p in problems)
     assert any(p.startswith("SCAN_INTERVAL_SECONDS=0 is out of range") for p in problems)
@@ -65,9 +81,14 @@ def test_key_list_is_newest_first() -> None:
 
 
 def test_run_without_tokens_exits_2_and_says_how_to_get_them(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, capture_output=True, text=True,
-                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        timeout=60,
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2 and "Traceback" not in result.stderr
@@ -76,9 +97,13 @@ def test_run_without_tokens_exits_2_and_says_how_to_get_them(tmp_path: Path) -> 
 
 
 def test_bad_setting_exits_2_without_traceback(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "migrate"], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "CAPTURE_FRAMES": "ten",
-                                 "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "migrate"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "CAPTURE_FRAMES": "ten", "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == "edabot: CAPTURE_FRAMES='ten' is not a whole number"

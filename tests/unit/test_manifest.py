@@ -8,8 +8,20 @@ import jsonschema
 
 from tests.conftest import REPO, shared_path
 
-SPEC_SCOPES = {"commands", "chat:write", "chat:write.public", "files:write", "files:read", "channels:read",
-               "groups:read", "channels:history", "groups:history", "im:history", "im:write", "users:read"}
+SPEC_SCOPES = {
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "files:write",
+    "files:read",
+    "channels:read",
+    "groups:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
+    "im:write",
+    "users:read",
+}
 
 
 def test_manifest_validates_against_slack_schema() -> None:

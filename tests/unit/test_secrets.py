@@ -51,8 +51,12 @@ def test_wrong_key_is_refused() -> None:
 
 
 def test_log_redaction_of_tokens_and_url_passwords() -> None:
-    text = ("token xoxb-123-456-abcdef app xapp-1-A1-2-ff key eda_" + "a" * 43 +
-            " url postgresql://bob:s3cret@db:5432/x fernet gAAAAABl" + "q" * 40)
+    text = (
+        "token xoxb-123-456-abcdef app xapp-1-A1-2-ff key eda_"
+        + "a" * 43
+        + " url postgresql://bob:s3cret@db:5432/x fernet gAAAAABl"
+        + "q" * 40
+    )
     out = redact(text)
     for leaked in ("xoxb-123", "xapp-1", "a" * 43, "s3cret", "q" * 40):
         assert leaked not in out

@@ -37,8 +37,22 @@ def test_username_with_upper_case_suggests_lower_case() -> None:
         validation.username("Alice")
 
 
-@pytest.mark.parametrize("name", ["postgres", "admin", "root", "public", "grafana", "template0", "template1",
-                                  "pg_monitor", "edabot", "edabot_ops", "carol_grafana"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "postgres",
+        "admin",
+        "root",
+        "public",
+        "grafana",
+        "template0",
+        "template1",
+        "pg_monitor",
+        "edabot",
+        "edabot_ops",
+        "carol_grafana",
+    ],
+)
 def test_reserved_username_is_refused(name: str) -> None:
     with pytest.raises(InvalidInput, match="reserved"):
         validation.username(name)

@@ -1,0 +1,118 @@
+"""Slash commands through a real Bolt app over Socket Mode: answers users can read, refusals with reasons."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.listeners.conftest import ADMIN_ID, Harness
+
+pytestmark = pytest.mark.db
+
+
+def _text(message: dict) -> str:
+    return message.get("text", "") + json.dumps(message.get("blocks", []), ensure_ascii=False)
+
+
+def test_empty_command_shows_help_with_the_callers_state(harness: Harness) -> None:
+    answer = _text(harness.command("U0NEW0001", ""))
+    assert "not registered yet" in answer and "register <username>" in answer
+    assert "Admin commands" not in answer
+
+
+def test_admin_sees_admin_commands(harness: Harness) -> None:
+    assert "Admin commands" in _text(harness.command(ADMIN_ID, "help"))
+
+
+def test_unknown_subcommand_is_named_in_help(harness: Harness) -> None:
+    answer = _text(harness.command("U0NEW0001", "frobnicate"))
+    assert "Unknown command `frobnicate`" in answer and "Commands" in answer
+
+
+def test_extra_words_are_named(harness: Harness) -> None:
+    answer = _text(harness.command("U0NEW0001", "apikey now please"))
+    assert "unexpected `now please`" in answer
+
+
+def test_register_shows_progress_then_the_key_once(harness: Harness, unique_username) -> None:
+    name = unique_username()
+    delivery = harness.sim.send_slash_command("U0ALICE01", f"register {name}")
+    delivery.wait_ack(timeout=3)
+    harness.sim.wait_for(lambda: any("Welcome" in _text(m) for m in harness.sim.response_messages(delivery)), 20)
+    posts = harness.sim.responses[delivery.payload["response_url"]]
+    assert len(posts) <= 5, "Slack accepts at most five posts to one response_url"
+    assert any("Creating databases" in _text(m) for m in posts[:-1]), "progress was shown while working"
+    assert all(p.get("replace_original") for p in posts[1:]), "progress updates the same message"
+    assert len(harness.sim.response_messages(delivery)) == 1
+    final = _text(posts[-1])
+    assert "eda_" in final and f"{name}_timing" in final and "DB_PASSWORD" in final
+    again = _text(harness.command("U0ALICE01", "register"))
+    assert "already registered" in again and "eda_" not in again
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("register o'brien", "not allowed"),
+        ("register bob;drop", "';'"),
+        ("register josé", "'é'"),
+        ("register Alice", "use lower case"),
+        ("register postgres", "reserved"),
+        ("register " + "a" * 40, "too long"),
+    ],
+    ids=["quotes", "semicolon", "unicode", "upper-case", "reserved", "over-long"],
+)
+def test_bad_usernames_are_refused_and_nothing_is_written(harness: Harness, text: str, expected: str) -> None:
+    assert expected in _text(harness.command("U0BAD0001", text))
+    with harness.services.core.db.session() as session:
+        from sqlalchemy import text as sql
+
+        assert session.execute(sql("SELECT count(*) FROM users")).scalar() == 0
+
+
+def test_non_admin_is_refused_admin_commands_with_a_reason(harness: Harness, unique_username) -> None:
+    name = unique_username()
+    harness.command("U0CAROL01", f"register {name}")
+    answer = _text(harness.command("U0CAROL01", "user list"))
+    assert "Only an edabot admin can list users" in answer
+    answer = _text(harness.command("U0CAROL01", "user show someone_else"))
+    assert "only for your own account" in answer and "someone_else" in answer
+
+
+def test_admin_lists_and_shows_users(harness: Harness, unique_username) -> None:
+    name = unique_username()
+    harness.command("U0DAVE001", f"register {name}")
+    assert name in _text(harness.command(ADMIN_ID, "user list"))
+    shown = _text(harness.command(ADMIN_ID, f"user show {name}"))
+    assert f"{name}_qor" in shown and "U0DAVE001" in shown
+
+
+def test_apikey_rotation_revokes_the_old_key(harness: Harness, unique_username) -> None:
+    from core import users
+
+    name = unique_username()
+    first = _text(harness.command("U0ERIN001", f"register {name}"))
+    second = _text(harness.command("U0ERIN001", "apikey"))
+    import re
+
+    old = re.search(r"eda_[A-Za-z0-9_-]{40,}", first)
+    new = re.search(r"eda_[A-Za-z0-9_-]{40,}", second)
+    assert old and new and old.group(0) != new.group(0)
+    with harness.services.core.db.session() as session:
+        assert users.by_api_key(session, old.group(0)) is None
+        found = users.by_api_key(session, new.group(0))
+        assert found is not None and found.username == name
+
+
+def test_unregistered_user_is_told_to_register(harness: Harness) -> None:
+    assert "/eda register" in _text(harness.command("U0NOBODY1", "apikey"))
+
+
+def test_admin_creates_an_account_for_someone_else(harness: Harness, unique_username) -> None:
+    name = unique_username()
+    harness.sim.add_user("U0FRANK01", name="frank")
+    answer = _text(harness.command(ADMIN_ID, f"user create {name} <@U0FRANK01|frank>"))
+    assert "Done" in answer and "eda_" not in answer, "the new user's key is not shown to the admin"
+    dm = harness.sim.wait_for_call("chat.postMessage", lambda a: "apikey" in str(a.get("blocks")), timeout=5)
+    assert dm is not None
