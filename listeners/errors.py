@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_sdk import WebClient
@@ -37,3 +39,23 @@ def handle_listener_error(error: Exception, body: dict[str, Any], client: WebCli
             client.chat_postEphemeral(channel=channel, user=user_id, text=text)
     except Exception:
         log.exception("could not tell %s about an error [ref %s]", user_id, reference)
+
+
+@contextmanager
+def reported(what: str, on_error: Callable[[str, str | None], None]) -> Iterator[None]:
+    """Run the synchronous part of a listener that follows ack() without letting anything escape.
+
+    Bolt's thread runner resets an ack already given when the listener raises before the runner has
+    sent it, so an exception here would turn into "no ack" and a Slack-side error for the user.
+    """
+    try:
+        yield
+    except EdabotError as exc:
+        on_error(str(exc), None)
+    except Exception:
+        reference = new_reference()
+        log.exception("%s failed [ref %s]", what, reference)
+        try:
+            on_error(f"Something went wrong while {what}.", reference)
+        except Exception:
+            log.exception("could not tell the user about an error [ref %s]", reference)

@@ -165,12 +165,22 @@ def ensure_grafana_read_access(server: DbServer, username: str) -> None:
             conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
             conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(reader))
             conn.execute(sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}").format(reader))
-            # Tables the owner creates later (edabot ingest, the engineer's own loaders) are readable too.
+            # Tables and schemas the owner creates later (edabot ingest's `eda` schema, the engineer's own
+            # loaders) are readable too, in every schema.
             conn.execute(
-                sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA public GRANT SELECT ON TABLES TO {}").format(
-                    owner, reader
-                )
+                sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} GRANT SELECT ON TABLES TO {}").format(owner, reader)
             )
+            conn.execute(
+                sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {} GRANT USAGE ON SCHEMAS TO {}").format(owner, reader)
+            )
+            for (schema,) in conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspowner = (SELECT oid FROM pg_roles WHERE rolname = %s)",
+                (username,),
+            ).fetchall():
+                conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), reader))
+                conn.execute(
+                    sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA {} TO {}").format(sql.Identifier(schema), reader)
+                )
 
 
 def drop_user_databases(server: DbServer, username: str) -> None:

@@ -13,6 +13,7 @@ from core.authz import require_registered
 from listeners.blocks.common import code
 from listeners.blocks.creds_builder import read_metadata, set_credential_modal
 from listeners.creds_view import refresh_creds_modal
+from listeners.errors import reported
 from listeners.ids import CredsRowAction
 from listeners.reply import dm_error_reporter, ephemeral_to_user
 
@@ -20,7 +21,8 @@ from listeners.reply import dm_error_reporter, ephemeral_to_user
 def add_credential(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     ack()
     channel_id = read_metadata(body["view"].get("private_metadata")).get("channel_id")
-    client.views_push(trigger_id=body["trigger_id"], view=set_credential_modal(None, channel_id=channel_id))
+    with reported("opening the form", dm_error_reporter(client, body["user"]["id"], channel_id)):
+        client.views_push(trigger_id=body["trigger_id"], view=set_credential_modal(None, channel_id=channel_id))
 
 
 def credential_row_menu(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -31,7 +33,8 @@ def credential_row_menu(ack: Ack, body: dict[str, Any], client: WebClient, conte
     channel_id = read_metadata(view.get("private_metadata")).get("channel_id")
     action, _, key_name = body["actions"][0]["selected_option"]["value"].partition(":")
     if action == CredsRowAction.UPDATE:
-        client.views_push(trigger_id=body["trigger_id"], view=set_credential_modal(key_name, channel_id=channel_id))
+        with reported("opening the form", dm_error_reporter(client, user_id, channel_id)):
+            client.views_push(trigger_id=body["trigger_id"], view=set_credential_modal(key_name, channel_id=channel_id))
         return
 
     def job() -> None:

@@ -13,6 +13,8 @@ from listeners.commands import creds_command, dashboards_command, register_comma
 from listeners.commands.help_command import show_help
 from listeners.commands.parse import Parsed, parse
 from listeners.commands.request import CommandRequest
+from listeners.errors import reported
+from listeners.reply import error_reporter
 
 HANDLERS: dict[str, Callable[[CommandRequest], None]] = {
     "register": register_command.register,
@@ -42,7 +44,8 @@ def eda_command(ack: Ack, command: dict[str, Any], respond: Respond, client: Web
         trigger_id=command.get("trigger_id", ""),
         args=parsed.args if isinstance(parsed, Parsed) else (),
     )
-    if isinstance(parsed, Parsed):
-        HANDLERS[parsed.name](req)
-    else:
-        show_help(req, parsed.problem)
+    with reported("handling your command", error_reporter(req.reply)):
+        if isinstance(parsed, Parsed):
+            HANDLERS[parsed.name](req)
+        else:
+            show_help(req, parsed.problem)

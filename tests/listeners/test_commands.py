@@ -116,3 +116,47 @@ def test_admin_creates_an_account_for_someone_else(harness: Harness, unique_user
     assert "Done" in answer and "eda_" not in answer, "the new user's key is not shown to the admin"
     dm = harness.sim.wait_for_call("chat.postMessage", lambda a: "apikey" in str(a.get("blocks")), timeout=5)
     assert dm is not None
+
+
+def test_admin_deletes_a_user_through_the_confirmation_modal(harness: Harness, unique_username) -> None:
+    from listeners.ids import ActionId, BlockId, CallbackId
+    from tests.slack_views import wait_for_view
+
+    name = unique_username()
+    harness.command("U0GONE001", f"register {name}")
+    harness.sim.send_slash_command(ADMIN_ID, f"user delete {name}").wait_ack(timeout=3)
+    form = wait_for_view(harness.sim, ADMIN_ID, CallbackId.USER_DELETE, timeout=10)
+    assert name in json.dumps(form) and "Keep the databases" in json.dumps(form)
+    harness.sim.submit_view(ADMIN_ID, form["id"], {
+        BlockId.USER_DELETE_DATA: {ActionId.USER_DELETE_DATA_CHOICE: "drop"}}).wait_ack(timeout=3)
+    assert harness.services.work.wait_idle(30)
+    dm = harness.sim.messages_in(harness.sim.im_channel(ADMIN_ID))
+    assert any("was deleted" in _text(m) for m in dm)
+    with harness.services.core.db.session() as session:
+        from sqlalchemy import text as sql
+
+        assert session.execute(sql("SELECT count(*) FROM users WHERE username = :n"), {"n": name}).scalar() == 0
+        assert session.execute(sql("SELECT count(*) FROM pg_database WHERE datname LIKE :n"),
+                               {"n": name + "%"}).scalar() == 0
+
+
+def test_delete_of_an_unknown_user_says_so_in_the_modal(harness: Harness) -> None:
+    from listeners.ids import CallbackId
+    from tests.slack_views import wait_for_view
+
+    harness.sim.send_slash_command(ADMIN_ID, "user delete nobody_here").wait_ack(timeout=3)
+    view = wait_for_view(harness.sim, ADMIN_ID, CallbackId.LOADING, contains="no edabot user", timeout=10)
+    assert "nobody_here" in json.dumps(view)
+
+
+def test_a_failing_slack_call_is_reported_with_a_reference(harness: Harness, unique_username) -> None:
+    """The global error handler: the listener raises, the user gets a reference id, the log the traceback."""
+    harness.command("U0OOPS001", f"register {unique_username()}")
+    harness.sim.inject("views.open", error="internal_error")
+    delivery = harness.sim.send_slash_command("U0OOPS001", "creds")
+    delivery.wait_ack(timeout=3)
+    harness.sim.wait_for(lambda: harness.sim.response_messages(delivery), 10)
+    text = _text(harness.sim.response_messages(delivery)[-1])
+    import re
+
+    assert re.search(r"reference `[0-9A-F]{8}`", text), text

@@ -1,0 +1,112 @@
+"""Text input for the line-oriented parsers: numbered, decoded lines read lazily from a byte stream.
+
+Decoding happens line by line so a file in the wrong encoding is reported at the line where it goes
+wrong, and a line-length cap keeps a binary file without newlines from being read into memory whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO, NamedTuple
+
+from core.ingest.errors import ReportParseError, shorten
+
+MAX_LINE_BYTES = 1 << 20
+
+
+class Line(NamedTuple):
+    no: int
+    text: str
+
+
+class Cursor:
+    """Where a parser is in its input, so any error (even an unexpected one) can name the line."""
+
+    __slots__ = ("line_no", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.line_no = 0
+
+    def error(self, expected: str, found: str, line_no: int | None = None) -> ReportParseError:
+        return ReportParseError(self.source, self.line_no if line_no is None else line_no, expected, found)
+
+
+def decode_line(raw: bytes, no: int, cursor: Cursor) -> str:
+    if b"\x00" in raw:
+        raise cursor.error("a text report", "binary data (a NUL byte)", no)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = raw[exc.start]
+        raise cursor.error(
+            "UTF-8 text", f"the byte 0x{bad:02x} at column {exc.start + 1}, which is not valid UTF-8", no
+        ) from None
+    if no == 1 and text.startswith("\ufeff"):
+        text = text[1:]
+    return text.rstrip("\r\n")
+
+
+def read_lines(stream: BinaryIO, cursor: Cursor) -> Iterator[Line]:
+    """Yield the stream's lines, numbered from 1, keeping ``cursor.line_no`` up to date."""
+    no = 0
+    while True:
+        try:
+            raw = stream.readline(MAX_LINE_BYTES + 1)
+        except OSError as exc:
+            raise cursor.error("a readable file", f"a read error ({exc})", no + 1) from None
+        if not raw:
+            return
+        no += 1
+        cursor.line_no = no
+        if len(raw) > MAX_LINE_BYTES:
+            raise cursor.error("a text line shorter than 1 MiB", "a longer line (is this a binary file?)", no)
+        yield Line(no, decode_line(raw, no, cursor))
+
+
+def text_lines(lines: Iterable[str], cursor: Cursor) -> Iterator[Line]:
+    """Number lines that are already decoded (inline fixtures, callers with their own reader)."""
+    for no, text in enumerate(lines, start=1):
+        cursor.line_no = no
+        if "\x00" in text:
+            raise cursor.error("a text report", "binary data (a NUL byte)", no)
+        yield Line(no, text.rstrip("\r\n"))
+
+
+class Lines:
+    """A numbered line stream with one line of look-ahead, as the block grammars need."""
+
+    __slots__ = ("_it", "_peeked", "cursor", "last_no")
+
+    def __init__(self, it: Iterator[Line], cursor: Cursor) -> None:
+        self._it = it
+        self._peeked: Line | None = None
+        self.cursor = cursor
+        self.last_no = 0
+
+    def __iter__(self) -> Iterator[Line]:
+        return self
+
+    def __next__(self) -> Line:
+        if self._peeked is not None:
+            line, self._peeked = self._peeked, None
+        else:
+            line = next(self._it)
+        self.last_no = line.no
+        self.cursor.line_no = line.no
+        return line
+
+    def peek(self) -> Line | None:
+        if self._peeked is None:
+            try:
+                self._peeked = next(self._it)
+            except StopIteration:
+                return None
+        return self._peeked
+
+    def error(self, expected: str, found: str | Line | None = None, line_no: int | None = None) -> ReportParseError:
+        if isinstance(found, Line):
+            return self.cursor.error(expected, shorten(found.text), found.no)
+        if found is None:
+            return self.cursor.error(expected, "end of file", line_no if line_no is not None else self.last_no)
+        return self.cursor.error(expected, found, line_no)

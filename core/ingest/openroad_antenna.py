@@ -1,0 +1,63 @@
+"""OpenROAD check_antennas report: Net / Pin / Layer blocks of area ratios, where a 'Required ratio'
+line marked (VIOLATED) is one violation of the ratio printed just above it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from core.ingest.context import ParseContext
+from core.ingest.lines import Lines
+from core.ingest.numbers import to_float, to_int
+from core.ingest.records import AntennaViolation, DrcSummary, Fact
+
+_NET_RE = re.compile(r"^\s*Net:\s*(\S+)\s*$")
+_PIN_RE = re.compile(r"^\s*Pin:\s*(\S+)(?:\s+\(.*\))?\s*$")
+_LAYER_RE = re.compile(r"^\s*Layer:\s*(\S+)\s*$")
+_RATIO_RE = re.compile(r"^\s*(Partial|Cumulative) area ratio:\s*(\S+)\s*$")
+_REQUIRED_RE = re.compile(r"^\s*Required ratio:\s*(\S+)\s*(?:\(([^)]*)\))?\s*(\(VIOLATED\))?\s*$")
+_TOTAL_RE = re.compile(r"^\s*(?:Number of|Total number of)\s+(.+?):\s*(\d+)\s*$")
+
+
+def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
+    net: str | None = None
+    pin: str | None = None
+    layer: str | None = None
+    ratio: float | None = None
+    for line in lines:
+        text = line.text
+        if not text.strip():
+            continue
+        if (m := _NET_RE.match(text)) is not None:
+            net, pin, layer, ratio = m.group(1), None, None, None
+        elif (m := _PIN_RE.match(text)) is not None:
+            pin, layer, ratio = m.group(1), None, None
+        elif (m := _LAYER_RE.match(text)) is not None:
+            layer, ratio = m.group(1), None
+        elif (m := _RATIO_RE.match(text)) is not None:
+            ratio = to_float(m.group(2))
+            if ratio is None:
+                raise lines.error("a number after 'area ratio:'", line)
+        elif (m := _REQUIRED_RE.match(text)) is not None:
+            required = to_float(m.group(1))
+            if required is None:
+                raise lines.error("a number after 'Required ratio:'", line)
+            if m.group(3) is None:
+                continue
+            if net is None or ratio is None:
+                raise lines.error("'Net:' and an area ratio before a violated 'Required ratio'", line)
+            yield AntennaViolation(
+                net=net,
+                pin=pin,
+                layer=layer,
+                partial_ratio=ratio,
+                required_ratio=required,
+                ratio=ratio / required if required else None,
+                check_kind=m.group(2),
+            )
+        elif (m := _TOTAL_RE.match(text)) is not None:
+            count = to_int(m.group(2))
+            if count is not None:
+                yield DrcSummary(checker="openroad_antenna", rule=m.group(1).strip(), count=count)
+        else:
+            raise lines.error("'Net:', 'Pin:', 'Layer:' or an area-ratio line", line)

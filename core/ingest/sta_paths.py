@@ -1,0 +1,431 @@
+"""One timing path block (Startpoint … slack) as printed by OpenSTA or Synopsys report_timing.
+
+Both tools print the same header words and closing lines; they differ in the table: OpenSTA puts the
+numbers first and an edge marker (^/v) before the description, Synopsys puts the point first and an
+r/f marker after the numbers. Columns are mapped by the header's positions because their set and
+width change between tool versions (notes §1.1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.ingest.lines import Line, Lines
+from core.ingest.numbers import is_number, to_float
+from core.ingest.records import PathPoint, TimingPath
+from core.ingest.units import TimeUnit
+
+STARTPOINT_RE = re.compile(r"^\s*Startpoint:(.*)$")
+_ENDPOINT_RE = re.compile(r"^\s*Endpoint:(.*)$")
+_WRAPPED_KIND_RE = re.compile(r"^\s+\((.*)\)\s*$")
+_HEADER_FIELD_RE = re.compile(r"^\s*(Path Group|Path Type|Mode|Corner|Scenario):\s*(.*?)\s*$")
+_DASHES_RE = re.compile(r"^\s*-{5,}\s*$")
+_SECTION_BANNER_RE = re.compile(r"^\s*={10,}\s*$")
+_SLACK_RE = re.compile(r"^slack \((MET|VIOLATED)[^)]*\)")
+_CLOCKED_BY_RE = re.compile(r"clocked by (\S+?)\)?$")
+_CLOCK_ROW_RE = re.compile(r"^clock (\S+) \((rise|fall) edge\)")
+_NET_RE = re.compile(r"^(\S+) \(net\)(?:\s+(\S.*))?$")
+_PORT_RE = re.compile(r"^(\S+) \((in|out|inout)\)(?:\s+(\S.*))?$")
+_PIN_RE = re.compile(r"^(\S+) \(([^()\s]+)\)(?:\s+(\S.*))?$")
+_TOKEN_RE = re.compile(r"\S+")
+
+# Header words -> the PathPoint field they fill (OpenSTA and Synopsys spellings).
+_COLUMN_FIELDS = {
+    "Fanout": "fanout",
+    "Cap": "cap",
+    "Slew": "slew",
+    "Trans": "slew",
+    "Transition": "slew",
+    "Delay": "incr",
+    "Incr": "incr",
+    "Time": "time",
+    "Path": "time",
+}
+# Synopsys annotations that sit between or after the numbers (back-annotated, estimated, …).
+_SYNOPSYS_MARKS = {"r", "f", "*", "&", "e", "~", "H", "^", "v", "<-", "$"}
+_EDGE = {"^": "r", "v": "f", "r": "r", "f": "f"}
+
+
+@dataclass(slots=True)
+class Row:
+    numbers: dict[str, float]
+    edge: str | None
+    description: str
+
+
+@dataclass(slots=True)
+class ColumnLayout:
+    """Where each numeric column ends and where the description starts, read from the header line."""
+
+    synopsys: bool
+    columns: list[tuple[str, int]]  # (field, right edge)
+    desc_col: int
+    has_src_attr: bool
+
+    @classmethod
+    def from_header(cls, text: str) -> ColumnLayout | None:
+        words = [(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+        names = [w for w, _, _ in words]
+        if "Description" in names:
+            desc = next(s for w, s, _ in words if w == "Description")
+            cols = [(_COLUMN_FIELDS[w], e) for w, s, e in words if s < desc and w in _COLUMN_FIELDS]
+            return cls(False, cols, desc, "Src" in names)
+        if names and names[0] == "Point" and ("Path" in names or "Incr" in names):
+            cols = [(_COLUMN_FIELDS[w], e) for w, _, e in words[1:] if w in _COLUMN_FIELDS]
+            return cls(True, cols, words[0][1], False)
+        return None
+
+    def parse(self, text: str) -> Row:
+        return self._parse_synopsys(text) if self.synopsys else self._parse_opensta(text)
+
+    def _parse_opensta(self, text: str) -> Row:
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
+        nums: list[tuple[int, float]] = []
+        i = 0
+        # Numbers are right-aligned left of the edge-marker column (two left of the description).
+        while i < len(tokens) and tokens[i][0] < self.desc_col - 2 and is_number(tokens[i][2]):
+            value = to_float(tokens[i][2])
+            if value is not None:
+                nums.append((tokens[i][1], value))
+            i += 1
+        edge = None
+        if i + 1 < len(tokens) and tokens[i][2] in ("^", "v") and tokens[i][0] < self.desc_col:
+            edge = _EDGE[tokens[i][2]]
+            i += 1
+        description = text[tokens[i][0] :].rstrip() if i < len(tokens) else ""
+        return Row(self._assign(nums), edge, description)
+
+    def _parse_synopsys(self, text: str) -> Row:
+        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
+        nums: list[tuple[int, float]] = []
+        edge = None
+        j = len(tokens)
+        while j > 0:
+            word = tokens[j - 1][2]
+            if is_number(word):
+                value = to_float(word)
+                if value is not None:
+                    nums.append((tokens[j - 1][1], value))
+            elif word in _SYNOPSYS_MARKS:
+                if word in ("r", "f") and edge is None and not nums:
+                    edge = word
+            else:
+                break
+            j -= 1
+        nums.reverse()
+        description = text[: tokens[j - 1][1]].strip() if j > 0 else ""
+        return Row(self._assign(nums), edge, description)
+
+    def _assign(self, nums: list[tuple[int, float]]) -> dict[str, float]:
+        """Give each number the column whose right edge is nearest; fall back to right-to-left order."""
+        if not nums:
+            return {}
+        out: dict[str, float] = {}
+        if self.columns:
+            for end, value in nums:
+                name = min(self.columns, key=lambda c: abs(c[1] - end))[0]
+                if name in out:
+                    break
+                out[name] = value
+            else:
+                return out
+        order = [name for name, _ in self.columns] or ["incr", "time"]
+        out = {}
+        for (_, value), name in zip(reversed(nums), reversed(order), strict=False):
+            out[name] = value
+        return out
+
+
+@dataclass(slots=True)
+class PathScope:
+    """Where a path sits in its report (section, stage, corner), set by the enclosing parser."""
+
+    stage: str | None = None
+    report_section: str | None = None
+    corner: str | None = None
+
+
+@dataclass(slots=True)
+class _PathState:
+    start_line: int
+    startpoint: str
+    startpoint_kind: str | None
+    endpoint: str | None = None
+    endpoint_kind: str | None = None
+    path_group: str | None = None
+    path_type: str | None = None
+    mode: str | None = None
+    corner: str | None = None
+    scenario: str | None = None
+    points: list[PathPoint] = field(default_factory=list)
+    arrival: float | None = None
+    required: float | None = None
+    slack: float | None = None
+    status: str | None = None
+    launch_clock: tuple[str, str, float | None] | None = None
+    capture_clock: tuple[str, str, float | None] | None = None
+    setup_hold_time: float | None = None
+    clock_uncertainty: float | None = None
+    crpr: float | None = None
+
+
+class PathReader:
+    """Reads one path block at a time from a shared line stream, numbering paths across the report."""
+
+    def __init__(self, lines: Lines, unit: TimeUnit) -> None:
+        self.lines = lines
+        self.unit = unit
+        self.count = 0
+
+    def read(self, first: Line, scope: PathScope) -> TimingPath:
+        """Parse the block whose ``Startpoint:`` line is ``first`` up to and including its slack line."""
+        name, kind = self._endpoint_name(first, STARTPOINT_RE, "Startpoint")
+        st = _PathState(first.no, name, kind)
+        layout = self._read_header(st)
+        self._read_body(st, layout)
+        self.count += 1
+        return self._build(st, scope)
+
+    def _endpoint_name(self, line: Line, regex: re.Pattern[str], label: str) -> tuple[str, str | None]:
+        m = regex.match(line.text)
+        assert m is not None
+        rest = m.group(1).strip()
+        if not rest:
+            raise self.lines.error(f"a pin or port name after '{label}:'", line)
+        name, _, tail = rest.partition(" ")
+        if is_number(name):
+            raise self.lines.error(f"a pin or port name after '{label}:', not a number", line)
+        tail = tail.strip()
+        kind: str | None = None
+        if tail.startswith("(") and tail.endswith(")"):
+            kind = tail[1:-1]
+        elif tail:
+            raise self.lines.error(f"'{label}: <name> (<kind>)'", line)
+        else:
+            nxt = self.lines.peek()
+            if nxt is not None:
+                wrapped = _WRAPPED_KIND_RE.match(nxt.text)
+                if wrapped is not None:
+                    next(self.lines)
+                    kind = wrapped.group(1)
+        return name, kind
+
+    def _read_header(self, st: _PathState) -> ColumnLayout:
+        for line in self.lines:
+            text = line.text
+            if _ENDPOINT_RE.match(text):
+                st.endpoint, st.endpoint_kind = self._endpoint_name(line, _ENDPOINT_RE, "Endpoint")
+                continue
+            m = _HEADER_FIELD_RE.match(text)
+            if m is not None:
+                key, value = m.group(1), m.group(2)
+                if key == "Path Type":
+                    kind = value.split()[0] if value else ""
+                    if kind not in ("max", "min"):
+                        raise self.lines.error("'Path Type: max' or 'Path Type: min'", line)
+                    st.path_type = kind
+                elif key == "Path Group":
+                    st.path_group = value
+                elif key == "Mode":
+                    st.mode = value
+                elif key == "Corner":
+                    st.corner = value
+                else:
+                    st.scenario = value
+                continue
+            layout = ColumnLayout.from_header(text)
+            if layout is not None:
+                if st.endpoint is None:
+                    raise self.lines.error(f"an 'Endpoint:' line for the path starting at line {st.start_line}", line)
+                if st.path_type is None:
+                    raise self.lines.error(f"a 'Path Type:' line for the path starting at line {st.start_line}", line)
+                return layout
+            if STARTPOINT_RE.match(text) or "data arrival time" in text or text.lstrip().startswith("slack ("):
+                raise self.lines.error(f"the column header of the path starting at line {st.start_line}", line)
+        raise self.lines.error(f"the column header of the path starting at line {st.start_line}")
+
+    def _read_body(self, st: _PathState, layout: ColumnLayout) -> None:
+        phase = "launch"  # launch -> capture -> check
+        pending: str | None = None  # a Synopsys point name whose numbers wrapped to the next line
+        for line in self.lines:
+            text = line.text
+            if not text.strip() or _DASHES_RE.match(text):
+                continue
+            if STARTPOINT_RE.match(text) or _SECTION_BANNER_RE.match(text):
+                # A new path or an ORFS/OpenLane section banner: this path was cut short.
+                raise self.lines.error(
+                    f"a 'slack (MET)' or 'slack (VIOLATED)' line ending the path that starts at line {st.start_line}",
+                    line,
+                )
+            if text.strip() == "(Path is unconstrained)":
+                return
+            row = layout.parse(text)
+            if pending is not None:
+                if not row.description:
+                    row.description = pending
+                pending = None
+            desc = row.description
+            if desc == "data arrival time":
+                value = self._closing_value(row, line, desc)
+                if phase == "launch":
+                    st.arrival = value
+                    phase = "capture"
+                continue
+            if desc == "data required time":
+                value = self._closing_value(row, line, desc)
+                if phase == "capture":
+                    st.required = value
+                    phase = "check"
+                continue
+            if desc.startswith("slack"):
+                m = _SLACK_RE.match(desc)
+                if m is None:
+                    raise self.lines.error("'slack (MET)' or 'slack (VIOLATED)'", line)
+                if st.arrival is None:
+                    raise self.lines.error(
+                        f"a 'data arrival time' line before the slack of the path starting at line {st.start_line}",
+                        line,
+                    )
+                st.slack = self._closing_value(row, line, desc)
+                st.status = m.group(1)
+                return
+            if phase == "check":
+                continue  # PT adds adjustment lines between required and slack; they are not points
+            if layout.synopsys and not row.numbers and desc and not desc.endswith("(net)"):
+                pending = desc  # long Synopsys names put their numbers on the next line
+                continue
+            self._add_point(st, row, phase == "capture", layout)
+        raise self.lines.error(
+            f"a 'slack (MET)' or 'slack (VIOLATED)' line ending the path that starts at line {st.start_line}"
+        )
+
+    def _closing_value(self, row: Row, line: Line, label: str) -> float:
+        value = row.numbers.get("time")
+        if value is None and row.numbers:
+            value = list(row.numbers.values())[-1]
+        if value is None:
+            raise self.lines.error(f"a number on the '{label}' line", line)
+        return value
+
+    def _add_point(self, st: _PathState, row: Row, is_capture: bool, layout: ColumnLayout) -> None:
+        desc = row.description
+        nums = row.numbers
+        unit = self.unit
+        incr = nums.get("incr")
+        time = nums.get("time")
+        src: str | None = None
+        cell: str | None = None
+        m = _CLOCK_ROW_RE.match(desc)
+        if m is not None:
+            kind, point = "clock", desc
+            clock = (m.group(1), m.group(2), time)
+            if is_capture and st.capture_clock is None:
+                st.capture_clock = clock
+            elif not is_capture and st.launch_clock is None:
+                st.launch_clock = clock
+        elif (m := _NET_RE.match(desc)) is not None:
+            kind, point, src = "net", m.group(1), m.group(2)
+        elif (m := _PORT_RE.match(desc)) is not None:
+            kind, point, src = "port", m.group(1), m.group(3)
+        elif (m := _PIN_RE.match(desc)) is not None and (row.edge is not None or nums):
+            kind, point, cell, src = "pin", m.group(1), m.group(2), m.group(3)
+        else:
+            kind, point = "constraint", desc
+            if desc.startswith("library setup time") or desc.startswith("library hold time"):
+                st.setup_hold_time = incr
+            elif desc.startswith("clock uncertainty"):
+                st.clock_uncertainty = incr
+            elif desc.startswith("clock reconvergence pessimism") and incr is not None:
+                st.crpr = (st.crpr or 0.0) + incr
+        if not layout.has_src_attr and not layout.synopsys:
+            src = None if kind != "pin" else src
+        fanout = nums.get("fanout")
+        fanout_count = int(fanout) if fanout is not None and fanout.is_integer() else None
+        st.points.append(
+            PathPoint(
+                seq=len(st.points),
+                point=point,
+                cell=cell,
+                point_kind=kind,
+                edge=row.edge,
+                fanout=fanout_count,
+                cap=nums.get("cap"),
+                slew=unit.ns(nums.get("slew")),
+                incr=unit.ns(incr),
+                path_time=unit.ns(time),
+                is_capture=is_capture,
+                src_attr=src,
+            )
+        )
+
+    def _build(self, st: _PathState, scope: PathScope) -> TimingPath:
+        unit = self.unit
+        assert st.endpoint is not None and st.path_type is not None
+        launch = st.launch_clock
+        capture = st.capture_clock
+        launch_name = launch[0] if launch else _clock_of(st.startpoint_kind)
+        capture_name = capture[0] if capture else _clock_of(st.endpoint_kind)
+        period = None
+        if (
+            st.path_type == "max"
+            and launch is not None
+            and capture is not None
+            and launch[0] == capture[0]
+            and launch[2] is not None
+            and capture[2] is not None
+            and capture[2] > launch[2]
+        ):
+            period = capture[2] - launch[2]
+        return TimingPath(
+            path_index=self.count - 1,
+            stage=scope.stage,
+            report_section=scope.report_section,
+            corner=st.corner if st.corner is not None else scope.corner,
+            mode=st.mode,
+            scenario=st.scenario,
+            path_group=st.path_group,
+            path_type=st.path_type,
+            startpoint=st.startpoint,
+            startpoint_kind=st.startpoint_kind,
+            endpoint=st.endpoint,
+            endpoint_kind=st.endpoint_kind,
+            launch_clock=launch_name,
+            launch_edge=launch[1] if launch else None,
+            capture_clock=capture_name,
+            capture_edge=capture[1] if capture else None,
+            arrival=unit.ns(st.arrival),
+            required=unit.ns(st.required),
+            slack=unit.ns(st.slack),
+            status=st.status,
+            clock_period=unit.ns(period),
+            setup_hold_time=unit.ns(st.setup_hold_time),
+            clock_uncertainty=unit.ns(st.clock_uncertainty),
+            crpr=unit.ns(st.crpr),
+            logic_depth=_logic_depth(st),
+            time_unit=unit.label,
+            points=tuple(st.points),
+            line_no=st.start_line,
+        )
+
+
+def _clock_of(kind: str | None) -> str | None:
+    if not kind:
+        return None
+    m = _CLOCKED_BY_RE.search(kind)
+    return m.group(1) if m else None
+
+
+def _instance(pin: str) -> str:
+    return pin.rsplit("/", 1)[0] if "/" in pin else pin
+
+
+def _logic_depth(st: _PathState) -> int | None:
+    """Cells between the startpoint and the endpoint on the data path (clock tree buffers excluded)."""
+    data = [p for p in st.points if not p.is_capture and p.point_kind in ("pin", "port")]
+    start = next((i for i, p in enumerate(data) if _instance(p.point) == st.startpoint), None)
+    if start is None:
+        return None
+    end_inst = st.endpoint
+    cells = {_instance(p.point) for p in data[start:]} - {st.startpoint, end_inst}
+    return len(cells)

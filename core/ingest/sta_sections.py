@@ -1,0 +1,62 @@
+"""Banner-delimited sections, as ORFS (``====`` / title / ``----``) and OpenLane (``====`` / title /
+``====`` [/ ``=== <corner> Corner ===``]) wrap each OpenSTA command's output."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from core.ingest.lines import Line, Lines
+
+BANNER_RE = re.compile(r"^={10,}\s*$")
+_RULE_RE = re.compile(r"^-{10,}\s*$")
+_CORNER_BANNER_RE = re.compile(r"^=+[ \t]*(\S.*?)[ \t]+Corner[ \t]*=+[ \t]*$")
+
+
+@dataclass(slots=True)
+class Section:
+    title_lines: list[Line]
+    corner: str | None
+    start_no: int
+    body: Iterator[Line]
+
+    @property
+    def title(self) -> str:
+        return self.title_lines[0].text.strip() if self.title_lines else ""
+
+
+def _body(lines: Lines) -> Iterator[Line]:
+    while (nxt := lines.peek()) is not None and not BANNER_RE.match(nxt.text):
+        yield next(lines)
+
+
+def split_sections(lines: Lines) -> Iterator[Section]:
+    """Yield sections in order; a section's body must be consumed (or is skipped) before the next."""
+    for line in lines:
+        if not BANNER_RE.match(line.text):
+            continue  # text before the first banner (blank lines) carries nothing
+        titles: list[Line] = []
+        for head in lines:
+            if BANNER_RE.match(head.text) or _RULE_RE.match(head.text):
+                break
+            if head.text.strip():
+                titles.append(head)
+            if len(titles) > 20:
+                raise lines.error("a line of '=' or '-' closing the section title", head)
+        else:
+            raise lines.error(f"the end of the section title opened at line {line.no}")
+        corner = None
+        nxt = lines.peek()
+        while nxt is not None and not nxt.text.strip():
+            next(lines)
+            nxt = lines.peek()
+        if nxt is not None:
+            m = _CORNER_BANNER_RE.match(nxt.text)
+            if m is not None:
+                next(lines)
+                corner = m.group(1)
+        section = Section(titles, corner, line.no, _body(lines))
+        yield section
+        for _ in section.body:
+            pass

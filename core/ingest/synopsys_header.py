@@ -1,0 +1,33 @@
+"""The '****' banner that opens every Synopsys (DC, PrimeTime, ICC2) report: Report, Design, Version, Date."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from core.ingest.records import RunInfo
+
+_FIELD_RE = re.compile(r"^\s*(Report|Design|Version|Date)\s*:\s*(.*?)\s*$")
+
+
+def apply_header_line(text: str, run: RunInfo) -> bool:
+    """Copy Design/Version/Date from a header line into the run record; True if the line was one."""
+    m = _FIELD_RE.match(text)
+    if m is None:
+        return False
+    key, value = m.group(1), m.group(2)
+    if key == "Design" and value and run.design is None:
+        run.design = value
+    elif key == "Version" and value:
+        run.tool_version = value
+    elif key == "Date" and value:
+        run.started_at = parse_date(value)
+    return True
+
+
+def parse_date(value: str) -> datetime | None:
+    """'Thu Jul  3 16:02:52 2025' -> an aware datetime (the report gives no zone; UTC is assumed)."""
+    try:
+        return datetime.strptime(" ".join(value.split()), "%a %b %d %H:%M:%S %Y").replace(tzinfo=UTC)
+    except ValueError:
+        return None

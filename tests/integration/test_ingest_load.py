@@ -1,0 +1,185 @@
+"""Loading parsed reports into a real PostgreSQL database: canonical tables, one new table per run,
+and all-or-nothing transactions."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from core.ingest.errors import ReportParseError
+from core.ingest.formats import ReportKind
+from core.ingest.loader import IngestError, ingest_file, load_report
+from core.ingest.reports import open_report, parse_text
+
+pytestmark = pytest.mark.db
+
+SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "eda-samples"
+
+
+@pytest.fixture
+def conn(fresh_database: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(fresh_database, autocommit=True) as c:
+        yield c
+
+
+# -----------------------------------------------------------------------------------------------------
+
+
+def sample(relative: str) -> Path:
+    path = SAMPLES / relative
+    if not path.is_file():
+        pytest.skip(f"EDA sample {relative} not found under {SAMPLES}")
+    return path
+
+
+def public_tables(conn: psycopg.Connection[Any]) -> set[str]:
+    rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+    return {r[0] for r in rows}
+
+
+def count(conn: psycopg.Connection[Any], query: str, *params: Any) -> int:
+    row = conn.execute(query, params).fetchone()  # type: ignore[arg-type]
+    assert row is not None
+    return int(row[0])
+
+
+def test_orfs_stage_report_lands_in_a_new_table_and_the_canonical_ones(conn: psycopg.Connection[Any]) -> None:
+    path = sample("orfs_rpt/serv_asap7_6_finish.rpt")
+    with open_report(path) as parsed:
+        facts = parsed.collect()
+    before = public_tables(conn)
+    result = ingest_file(conn, path)
+    assert public_tables(conn) - before == {result.table}
+    assert re.fullmatch(r"[a-z][a-z0-9_]{0,62}", result.table)
+    assert result.table.startswith("timing_finish_") and result.table.endswith(f"_r{result.run_id}")
+    assert result.kind is ReportKind.TIMING and result.fact_table == "timing_paths"
+    run_table = sql.Identifier(result.table)
+    assert count(conn, sql.SQL("SELECT count(*) FROM public.{}").format(run_table).as_string(conn)) == len(
+        facts.timing_paths
+    )
+    assert result.rows["timing_path_points"] == len(facts.timing_path_points)
+    assert count(conn, "SELECT count(*) FROM eda.timing_path_points WHERE run_id = %s", result.run_id) == len(
+        facts.timing_path_points
+    )
+    worst = conn.execute(sql.SQL("SELECT min(slack), max(arrival) FROM public.{}").format(run_table)).fetchone()
+    assert worst is not None
+    assert worst[0] == pytest.approx(min(p.slack for p in facts.timing_paths if p.slack is not None))
+    run = conn.execute(
+        "SELECT format, kind, stage, time_unit, run_table, source_path FROM eda.eda_runs WHERE run_id = %s",
+        (result.run_id,),
+    ).fetchone()
+    assert run == ("orfs_stage_report", "timing", "finish", "ps", result.table, "serv_asap7_6_finish.rpt")
+    summary = conn.execute(
+        "SELECT setup_tns, setup_vio_count FROM eda.timing_summary WHERE run_id = %s", (result.run_id,)
+    ).fetchone()
+    assert summary is not None and summary[0] == pytest.approx(-1.44047) and summary[1] == 145
+    comment = conn.execute("SELECT obj_description(%s::regclass)", (f"public.{result.table}",)).fetchone()
+    assert comment is not None and json.loads(comment[0])["fact_table"] == "timing_paths"
+
+
+@pytest.mark.parametrize(
+    ("relative", "fact_table"),
+    [
+        ("orfs_metrics/asap7_aes_metadata-base-ok.json", "qor_metrics"),
+        ("orfs_rules/sky130hd_gcd_rules-base.json", "qor_rules"),
+        ("yosys_stat/serv_asap7_synth_stat.txt", "cell_usage"),
+        ("openlane_metrics/user_proj_example_metrics_openlane2_long.csv", "qor_metrics"),
+        ("magic_drc/caravel_user_sram_user_project_wrapper_magic_drc.rpt", "drc_violations"),
+        ("klayout_lyrdb/klayout_testdata_drcSimpleTests_au110.lyrdb", "drc_violations"),
+        ("openroad_drc/openroad_grt_congestion7.rptok", "drc_violations"),
+        ("openlane_drc/ol2_CF_SRAM_1024x32_wb_wrapper_antenna_summary.rpt", "antenna_violations"),
+        ("openlane_sta/ol2_CF_SRAM_1024x32_wb_wrapper_timing_summary.rpt", "timing_summary"),
+        ("opensta_report_checks/opensta_report_json1.ok", "timing_paths"),
+    ],
+)
+def test_each_kind_of_report_loads_its_facts(conn: psycopg.Connection[Any], relative: str, fact_table: str) -> None:
+    path = sample(relative)
+    with open_report(path) as parsed:
+        facts = parsed.collect()
+    result = ingest_file(conn, path)
+    assert result.fact_table == fact_table
+    expected = len(getattr(facts, fact_table))
+    assert expected > 0
+    got = count(conn, sql.SQL("SELECT count(*) FROM public.{}").format(sql.Identifier(result.table)).as_string(conn))
+    assert got == expected == result.rows[fact_table]
+    for table, n in result.rows.items():
+        stored = sql.SQL("SELECT count(*) FROM eda.{} WHERE run_id = %s").format(sql.Identifier(table)).as_string(conn)
+        assert count(conn, stored, result.run_id) == n, table
+
+
+def test_metric_qualifiers_are_queryable_as_jsonb(conn: psycopg.Connection[Any]) -> None:
+    result = ingest_file(conn, sample("orfs_metrics/serv_asap7_5_2_route.json"))
+    rows = conn.execute(
+        "SELECT qualifiers->>'iter', value_num FROM eda.qor_metrics WHERE run_id = %s "
+        "AND metric = 'route__drc_errors' AND qualifiers ? 'iter' ORDER BY (qualifiers->>'iter')::int",
+        (result.run_id,),
+    ).fetchall()
+    assert rows == [("0", 1986.0), ("1", 263.0), ("2", 188.0), ("3", 0.0)]
+
+
+def test_drc_sources_are_a_text_array(conn: psycopg.Connection[Any]) -> None:
+    result = ingest_file(conn, sample("openroad_drc/openroad_drt_drc_test.drcok"))
+    row = conn.execute(
+        "SELECT sources, x_min, layer FROM eda.drc_violations WHERE run_id = %s ORDER BY x_min LIMIT 1",
+        (result.run_id,),
+    ).fetchone()
+    assert row is not None and isinstance(row[0], list) and all(s.startswith("net:") for s in row[0])
+
+
+def test_a_file_that_fails_mid_way_leaves_nothing_behind(conn: psycopg.Connection[Any], tmp_path: Path) -> None:
+    text = sample("orfs_rpt/serv_asap7_6_finish.rpt").read_text()
+    cut = text[: text.index("slack (VIOLATED)", text.index("report_checks -path_delay max")) - 40]
+    bad = tmp_path / "6_finish_cut.rpt"
+    bad.write_text(cut)
+    ingest_file(conn, sample("opensta_report_checks/opensta_min_max_delays.ok"))  # shared tables exist
+    tables = public_tables(conn)
+    runs = count(conn, "SELECT count(*) FROM eda.eda_runs")
+    points = count(conn, "SELECT count(*) FROM eda.timing_path_points")
+    with pytest.raises(ReportParseError) as err:
+        ingest_file(conn, bad)
+    assert "6_finish_cut.rpt" in str(err.value) and "slack" in err.value.expected
+    assert public_tables(conn) == tables
+    assert count(conn, "SELECT count(*) FROM eda.eda_runs") == runs
+    assert count(conn, "SELECT count(*) FROM eda.timing_path_points") == points
+    assert conn.execute("SELECT 1").fetchone() == (1,), "the connection is still usable"
+
+
+def test_first_ingest_into_an_empty_database_rolls_back_its_schema_too(fresh_database: str) -> None:
+    with psycopg.connect(fresh_database, autocommit=True) as c:
+        with pytest.raises(ReportParseError):
+            load_report(c, parse_text("tns max -1\nStartpoint: a (input port)\n", source_name="cut.rpt"))
+        assert c.execute("SELECT to_regnamespace('eda')").fetchone() == (None,)
+
+
+def test_each_ingest_makes_its_own_table(conn: psycopg.Connection[Any]) -> None:
+    path = sample("openroad_drc/openroad_ant_report.rptok")
+    first = ingest_file(conn, path)
+    second = ingest_file(conn, path)
+    assert first.table != second.table and first.run_id != second.run_id
+    assert {first.table, second.table} <= public_tables(conn)
+
+
+def test_explicit_table_name_and_refusal_to_overwrite(conn: psycopg.Connection[Any]) -> None:
+    path = sample("openlane_drc/user_proj_example_43-antenna_violators.rpt")
+    result = ingest_file(conn, path, table="my_antenna_check")
+    assert result.table == "my_antenna_check"
+    runs = count(conn, "SELECT count(*) FROM eda.eda_runs")
+    with pytest.raises(IngestError, match="already exists"):
+        ingest_file(conn, path, table="my_antenna_check")
+    assert count(conn, "SELECT count(*) FROM eda.eda_runs") == runs
+    with pytest.raises(IngestError, match="not usable"):
+        ingest_file(conn, path, table='Robert"); DROP TABLE students;--')
+
+
+def test_table_prefix_and_kind_override(conn: psycopg.Connection[Any]) -> None:
+    with open_report(sample("yosys_stat/vlsiffra_asap7_synth_stat.txt")) as parsed:
+        result = load_report(conn, parsed, table_prefix="Nightly Build #42")
+    assert result.table.startswith("nightly_build_42_multiplier_synth_")
+    assert len(result.table) <= 63
