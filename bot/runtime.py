@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from core.db.provisioning import DbServer
 from core.errors import CredentialsKeyError
 
 log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_S = 10
 
 
 @dataclass
@@ -93,6 +95,7 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     handler = None
+    idle = True
     try:
         app = build_app(settings, services)
         assert settings.slack_app_token is not None
@@ -103,8 +106,17 @@ def run(settings: Settings) -> int:
     finally:
         if handler is not None:
             handler.close()
-        work.shutdown(wait=True)
+        # Finish what is running, within a bound: a job stuck on a lock must not hold up shutdown,
+        # and every job is resumable (registration re-runs, pipeline leases expire).
+        idle = work.wait_idle(timeout=SHUTDOWN_GRACE_S)
+        if not idle:
+            log.warning("background work still running after %ss; stopping without it", SHUTDOWN_GRACE_S)
+        work.shutdown(wait=False)
         core.db.dispose()
         master.stop()
         log.info("edabot stopped")
+    if not idle:
+        # Worker threads are joined at interpreter exit; one stuck on a lock would hang us for ever.
+        logging.shutdown()
+        os._exit(0)
     return 0

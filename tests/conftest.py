@@ -113,19 +113,21 @@ def unique_username() -> Iterator[object]:
 
 
 @pytest.fixture
-def core_ctx(master_db_url: str, pg_admin_url: str, unique_username: object) -> Iterator[object]:
+def credentials_key() -> Secret:
     from cryptography.fernet import Fernet
 
+    return Secret(Fernet.generate_key().decode())
+
+
+@pytest.fixture
+def core_ctx(
+    master_db_url: str, pg_admin_url: str, unique_username: object, credentials_key: Secret
+) -> Iterator[object]:
     from core.context import CoreContext, NoGrafana
 
     db = Database(master_db_url, pool_size=5)
     server = DbServer.from_admin_url(master_db_url, grafana_host=None, grafana_port=None)
-    ctx = CoreContext(
-        db=db,
-        cipher=CredentialCipher([Secret(Fernet.generate_key().decode())]),
-        server=server,
-        grafana=NoGrafana(),
-    )
+    ctx = CoreContext(db=db, cipher=CredentialCipher([credentials_key]), server=server, grafana=NoGrafana())
     try:
         yield ctx
     finally:

@@ -94,6 +94,12 @@ class Dashboard(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     slack_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     key_figures: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # Where a failed row resumes once its backoff has passed.
+    retry_from: Mapped[str | None] = mapped_column(String(16))
+    # Set (and committed) before the Slack send starts: a row with this set and no message_ts may or may
+    # not have been posted, so it is reconciled through message metadata before any re-send.
+    send_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    slack_file_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

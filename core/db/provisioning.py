@@ -61,7 +61,7 @@ class DbServer:
     def admin(self, database: str | None = None) -> Iterator[psycopg.Connection]:
         url = self.admin_url.reveal() if database is None else self.url_for(database)
         try:
-            conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="edabot")
         except psycopg.OperationalError as exc:
             raise ProvisioningError(
                 f"cannot connect to the PostgreSQL server at {self.host}:{self.port}: "
@@ -89,6 +89,22 @@ def _role_comment(conn: psycopg.Connection, role: str) -> tuple[bool, str | None
     return (row is not None, row[0] if row else None)
 
 
+def _database_marker(conn: psycopg.Connection, database: str, username: str) -> tuple[str | None] | None:
+    """The database's marker, or None when it does not exist. CREATE DATABASE cannot share a transaction
+    with its COMMENT, so a database left unmarked by a crash counts as ours when our own (marked) role
+    owns it: that role has no CREATEDB, so only edabot can have created it."""
+    row = conn.execute(
+        "SELECT shobj_description(d.oid, 'pg_database'), shobj_description(r.oid, 'pg_authid') "
+        "FROM pg_database d JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = %s",
+        (database,),
+    ).fetchone()
+    if row is None:
+        return None
+    if row[0] is None and row[1] == _marker(username):
+        return (_marker(username),)
+    return (row[0],)
+
+
 def _ensure_role(conn: psycopg.Connection, role: str, password: Secret, username: str, connection_limit: int) -> None:
     exists, comment = _role_comment(conn, role)
     if exists and comment != _marker(username):
@@ -98,16 +114,22 @@ def _ensure_role(conn: psycopg.Connection, role: str, password: Secret, username
         )
     ident = sql.Identifier(role)
     if not exists:
+        # Created and marked in one transaction, so a crash can never leave an unmarked role behind.
         try:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
-        except psycopg.errors.DuplicateObject:
-            pass  # a concurrent registration got there first; the statements below converge
+            with conn.transaction():
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+                conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(ident, sql.Literal(_marker(username))))
+        except psycopg.errors.DuplicateObject as exc:
+            # A concurrent registration got there first; check that it was ours, as above.
+            if _role_comment(conn, role)[1] != _marker(username):
+                raise ProvisioningError(
+                    f"a database role named {role} already exists and was not created by edabot"
+                ) from exc
     conn.execute(
         sql.SQL(
             "ALTER ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION CONNECTION LIMIT {} PASSWORD {}"
         ).format(ident, sql.Literal(connection_limit), sql.Literal(password.reveal()))
     )
-    conn.execute(sql.SQL("COMMENT ON ROLE {} IS {}").format(ident, sql.Literal(_marker(username))))
 
 
 def ensure_roles(server: DbServer, username: str, *, owner_password: Secret, grafana_password: Secret) -> None:
@@ -132,10 +154,7 @@ def ensure_databases(server: DbServer, username: str) -> None:
         if me and not me[1]:
             conn.execute(sql.SQL("GRANT {} TO {}").format(owner, sql.Identifier(me[0])))
         for database in database_names(username).values():
-            row = conn.execute(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                (database,),
-            ).fetchone()
+            row = _database_marker(conn, database, username)
             if row is not None and row[0] != _marker(username):
                 raise ProvisioningError(
                     f"a database named {database} already exists and was not created by edabot; "
@@ -186,10 +205,7 @@ def ensure_grafana_read_access(server: DbServer, username: str) -> None:
 def drop_user_databases(server: DbServer, username: str) -> None:
     with server.admin() as conn:
         for database in database_names(username).values():
-            row = conn.execute(
-                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                (database,),
-            ).fetchone()
+            row = _database_marker(conn, database, username)
             if row is None:
                 continue
             if row[0] != _marker(username):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import threading
 
 import psycopg
 import pytest
@@ -26,7 +25,11 @@ def _text(message: dict) -> str:
 def _command(bot: BotProcess, user: str, text: str, until: str, timeout: float = 30.0) -> str:
     delivery = bot.sim.send_slash_command(user, text, channel_id=CHANNEL_ID)
     delivery.wait_ack(timeout=3)
-    bot.sim.wait_for(lambda: any(until in _text(m) for m in bot.sim.response_messages(delivery)), timeout)
+    try:
+        bot.sim.wait_for(lambda: any(until in _text(m) for m in bot.sim.response_messages(delivery)), timeout)
+    except TimeoutError:
+        shown = [_text(m) for m in bot.sim.response_messages(delivery)]
+        raise AssertionError(f"no {until!r} in the answer to /eda {text}: {shown}\n{bot.output()[-3000:]}") from None
     return _text(bot.sim.response_messages(delivery)[-1])
 
 
@@ -140,52 +143,53 @@ def _assert_canary_never_leaked(bot: BotProcess) -> None:
         assert CANARY not in body, f"canary sent to Slack in {request.method}"
 
 
-def test_registration_killed_halfway_is_finished_by_running_it_again(bot: BotProcess) -> None:
-    bot.start()
-    name = "carol_e2e"
-    # Hold a lock that the 'activate' step needs, so the process is reliably mid-registration when killed.
-    blocker = bot.connect("postgres")
-    blocker.autocommit = False
-    holding = threading.Event()
-
-    delivery = bot.sim.send_slash_command("U0CAROL01", f"register {name}", channel_id=CHANNEL_ID)
-    delivery.wait_ack(timeout=3)
-
-    def user_row_exists() -> bool:
-        with bot.connect() as conn:
-            return conn.execute("SELECT count(*) FROM users WHERE username = %s", (name,)).fetchone() == (1,)
-
-    bot.sim.wait_for(user_row_exists, 20)
-    blocker.execute("SELECT 1 FROM users WHERE username = %s FOR UPDATE", (name,))
-    holding.set()
-
-    def waiting_on_lock() -> bool:
-        with bot.connect() as conn:
-            row = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name = 'edabot'"
-            ).fetchone()
-            return row is not None and row[0] > 0
-
-    bot.sim.wait_for(waiting_on_lock, 30)
+def _stuck_in(bot: BotProcess, query_prefix: str) -> bool:
     with bot.connect() as conn:
-        assert conn.execute("SELECT count(*) FROM pg_database WHERE datname LIKE 'carol_e2e_%'").fetchone() == (3,)
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'edabot' AND state = 'active' "
+            "AND query ILIKE %s",
+            (query_prefix + "%",),
+        ).fetchone()
+        return row is not None and row[0] > 0
+
+
+@pytest.mark.parametrize("kill_at", ["passwords", "databases"])
+def test_registration_killed_halfway_is_finished_by_running_it_again(bot: BotProcess, kill_at: str) -> None:
+    """SIGKILL while a registration step is blocked on the database, then `/eda register` again."""
+    bot.start()
+    name = f"carol_{kill_at[:4]}"
+    holder = bot.connect("postgres" if kill_at == "passwords" else "template1")
+    if kill_at == "passwords":
+        # The account row gets written, then storing the passwords waits on this table lock.
+        holder.autocommit = False
+        holder.execute("LOCK TABLE credentials IN SHARE ROW EXCLUSIVE MODE")
+        stuck_query = "INSERT INTO credentials"
+    else:
+        # CREATE DATABASE waits (up to 5 s) while anyone is connected to its template.
+        stuck_query = "CREATE DATABASE"
+    bot.sim.send_slash_command("U0CAROL01", f"register {name}", channel_id=CHANNEL_ID).wait_ack(timeout=3)
+    bot.sim.wait_for(lambda: _stuck_in(bot, stuck_query), 20, what=f"registration blocked at {stuck_query}")
+    bot.kill()
+    holder.rollback() if not holder.autocommit else None
+    holder.close()
+    with bot.connect() as conn:
         assert conn.execute("SELECT active, api_key_hash FROM users WHERE username = %s", (name,)).fetchone() == (
             False,
             None,
-        )
-    bot.kill()
-    blocker.rollback()
-    blocker.close()
+        ), "killed before the end: not active, no usable key"
+        done_dbs = conn.execute("SELECT count(*) FROM pg_database WHERE datname LIKE %s", (name + "_%",)).fetchone()
+    assert done_dbs is not None and done_dbs[0] < 3
 
     bot.start()
     answer = _command(bot, "U0CAROL01", "register", until="Welcome")
-    assert "continuing an unfinished registration" in answer and "carol_e2e_drc" in answer
+    assert "continuing an unfinished registration" in answer and f"{name}_drc" in answer
     with bot.connect() as conn:
         assert conn.execute("SELECT active, state FROM users WHERE username = %s", (name,)).fetchone() == (
             True,
             "active",
         )
-    bot.stop()
+        assert conn.execute("SELECT count(*) FROM pg_database WHERE datname LIKE %s", (name + "_%",)).fetchone() == (3,)
+    assert bot.stop() == 0
 
 
 def test_fifty_slash_commands_together_are_all_acked_within_3_seconds(bot: BotProcess) -> None:

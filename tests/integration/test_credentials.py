@@ -36,7 +36,9 @@ def test_store_encrypts_and_audits_without_the_value(core_ctx, registered) -> No
     with core_ctx.db.session() as s:
         row = s.scalars(select(Credential).where(Credential.key_name == "API_TOKEN")).one()
         assert "tok-1234567890" not in row.encrypted_value
-        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "credential.created")).one()
+        audit = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "credential.created", AuditEntry.actor == "U1")
+        ).one()
         assert audit.details == {"key_name": "API_TOKEN"} and audit.actor == "U1"
         masked = {
             c.key_name: c.masked for c in credentials.list_masked(s, core_ctx.cipher, users.require(s, registered))
