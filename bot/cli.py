@@ -20,6 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot (Socket Mode), migrating the master database first")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("rotate-key", help="re-encrypt every stored credential under the newest CREDENTIALS_KEY")
+    doctor = sub.add_parser("doctor", help="check PostgreSQL, Grafana and Slack; exit 1 if anything fails")
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
     user = sub.add_parser("user", help="manage users offline").add_subparsers(dest="user_command", required=True)
     create = user.add_parser("create", help="create a user with databases and an API key")
     create.add_argument("name")
@@ -49,6 +51,36 @@ def _cmd_migrate(settings: Settings) -> int:
     master.stop()
     print("master database is up to date")
     return EXIT_OK
+
+
+def _cmd_doctor(settings: Settings, as_json: bool) -> int:
+    import json
+
+    import psycopg
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.doctor import render_table, run_checks, run_offline_checks
+    from bot.runtime import prepare
+    from core.db.embedded import EmbeddedPostgresError
+
+    try:
+        master, core = prepare(settings)
+    except (psycopg.Error, SQLAlchemyError, EmbeddedPostgresError, OSError) as exc:
+        checks = run_offline_checks(settings, str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
+    else:
+        try:
+            from bot.app import build_web_client
+
+            slack = build_web_client(settings, settings.slack_bot_token.reveal()) if settings.slack_bot_token else None
+            checks = run_checks(settings, core, slack)
+        finally:
+            core.db.dispose()
+            master.stop()
+    if as_json:
+        print(json.dumps({"ok": all(c.ok for c in checks), "checks": [c.as_dict() for c in checks]}, indent=2))
+    else:
+        print(render_table(checks))
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_FAILED
 
 
 def _cmd_rotate_key(settings: Settings) -> int:
@@ -130,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": lambda: _run(settings),
         "migrate": lambda: _cmd_migrate(settings),
         "rotate-key": lambda: _cmd_rotate_key(settings),
+        "doctor": lambda: _cmd_doctor(settings, args.json),
         "user": lambda: _cmd_user(settings, args),
     }
     try:

@@ -20,6 +20,8 @@ from core.db.engine import Database, libpq_url
 from core.db.migrate import upgrade_to_head
 from core.db.provisioning import DbServer
 from core.errors import CredentialsKeyError
+from core.grafana.client import GrafanaClient
+from core.grafana.steps import GrafanaProvisioner
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 10
@@ -45,13 +47,20 @@ def open_master_database(settings: Settings) -> MasterDatabase:
     return MasterDatabase(info.url("postgres"), embedded)
 
 
-def build_core(settings: Settings, master_url: str) -> CoreContext:
+def build_grafana_client(settings: Settings) -> GrafanaClient | None:
+    if settings.grafana_api_key is None:
+        return None
+    return GrafanaClient(settings.grafana_base_url, settings.grafana_api_key, org_id=settings.grafana_org_id)
+
+
+def build_core(settings: Settings, master_url: str, grafana: GrafanaClient | None) -> CoreContext:
     cipher = CredentialCipher(settings.credentials_keys)
     db = Database(master_url, pool_size=10)
     server = DbServer.from_admin_url(
         master_url, grafana_host=settings.grafana_db_host, grafana_port=settings.grafana_db_port
     )
-    return CoreContext(db=db, cipher=cipher, server=server, grafana=NoGrafana())
+    steps = GrafanaProvisioner(grafana, server) if grafana is not None else NoGrafana()
+    return CoreContext(db=db, cipher=cipher, server=server, grafana=steps, grafana_client=grafana)
 
 
 def check_credentials_key(core: CoreContext) -> None:
@@ -70,7 +79,7 @@ def prepare(settings: Settings) -> tuple[MasterDatabase, CoreContext]:
     master = open_master_database(settings)
     try:
         upgrade_to_head(master.url)
-        core = build_core(settings, master.url)
+        core = build_core(settings, master.url, build_grafana_client(settings))
         check_credentials_key(core)
     except BaseException:
         master.stop()

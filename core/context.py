@@ -8,6 +8,7 @@ from typing import Protocol
 from core.crypto import CredentialCipher
 from core.db.engine import Database
 from core.db.provisioning import DbServer
+from core.grafana.client import GrafanaClient
 from core.secret import Secret
 
 
@@ -37,3 +38,5 @@ class CoreContext:
     cipher: CredentialCipher
     server: DbServer
     grafana: GrafanaSteps
+    # The bot's own Grafana client (service-account token), None when GRAFANA_API_KEY is unset.
+    grafana_client: GrafanaClient | None = None

@@ -9,7 +9,13 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.services import Services
-from listeners.commands import creds_command, dashboards_command, register_command, user_command
+from listeners.commands import (
+    creds_command,
+    dashboards_command,
+    register_command,
+    status_command,
+    user_command,
+)
 from listeners.commands.help_command import show_help
 from listeners.commands.parse import Parsed, parse
 from listeners.commands.request import CommandRequest
@@ -27,7 +33,7 @@ HANDLERS: dict[str, Callable[[CommandRequest], None]] = {
     "apikey": creds_command.rotate_api_key,
     "dashboards": dashboards_command.list_dashboards,
     "scan": lambda req: dashboards_command.not_yet_available(req, "scan"),
-    "status": lambda req: dashboards_command.not_yet_available(req, "status"),
+    "status": status_command.show_status,
 }
 
 

@@ -160,3 +160,10 @@ def test_a_failing_slack_call_is_reported_with_a_reference(harness: Harness, uni
     import re
 
     assert re.search(r"reference `[0-9A-F]{8}`", text), text
+
+
+def test_status_shows_the_doctor_checks_and_fixes(harness: Harness) -> None:
+    answer = _text(harness.command("U0STATUS1", "status", timeout=20))
+    assert "PostgreSQL reachable" in answer and "Slack auth.test" in answer
+    assert "GRAFANA_API_KEY is not set" in answer and "service account" in answer
+    assert "Dashboards by state" in answer
