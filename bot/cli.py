@@ -20,6 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot (Socket Mode), migrating the master database first")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("rotate-key", help="re-encrypt every stored credential under the newest CREDENTIALS_KEY")
+    scan = sub.add_parser("scan", help="one pipeline pass: scan, dashboards, previews, notifications")
+    scan.add_argument("--user", help="only this user's databases")
     doctor = sub.add_parser("doctor", help="check PostgreSQL, Grafana and Slack; exit 1 if anything fails")
     doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
     user = sub.add_parser("user", help="manage users offline").add_subparsers(dest="user_command", required=True)
@@ -81,6 +83,41 @@ def _cmd_doctor(settings: Settings, as_json: bool) -> int:
     else:
         print(render_table(checks))
     return EXIT_OK if all(c.ok for c in checks) else EXIT_FAILED
+
+
+def _cmd_scan(settings: Settings, username: str | None) -> int:
+    from bot.runtime import build_pipeline_ports, prepare
+    from bot.scheduler import scan_and_process
+
+    if settings.slack_bot_token is None:
+        print("edabot: SLACK_BOT_TOKEN is not set: `scan` posts notifications to Slack", file=sys.stderr)
+        return EXIT_CONFIG
+    master, core = prepare(settings)
+    ports, capture = build_pipeline_ports(settings)
+    try:
+        report = scan_and_process(core, ports, only_username=username)
+        from sqlalchemy import select
+
+        from core.db.models import Dashboard
+
+        with core.db.session() as session:
+            states = dict(session.execute(select(Dashboard.table_name, Dashboard.state)).all())
+    finally:
+        capture.close()
+        core.db.dispose()
+        master.stop()
+    if not report.ran:
+        print("another edabot process is scanning right now; try again in a moment")
+        return EXIT_OK
+    print(
+        f"scanned {report.databases} database(s) of {report.users} user(s): {report.tables} table(s), "
+        f"{len(report.new)} new"
+    )
+    for user, kind, table in report.new:
+        print(f"  {user} {kind} {table}: {states.get(table, '?')}")
+    for error in report.errors:
+        print(f"  error: {error}", file=sys.stderr)
+    return EXIT_OK if not report.errors else EXIT_FAILED
 
 
 def _cmd_rotate_key(settings: Settings) -> int:
@@ -163,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "migrate": lambda: _cmd_migrate(settings),
         "rotate-key": lambda: _cmd_rotate_key(settings),
         "doctor": lambda: _cmd_doctor(settings, args.json),
+        "scan": lambda: _cmd_scan(settings, args.user),
         "user": lambda: _cmd_user(settings, args),
     }
     try:

@@ -22,6 +22,9 @@ from core.db.provisioning import DbServer
 from core.errors import CredentialsKeyError
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
+from core.pipeline.capture import CaptureService
+from core.pipeline.capture_types import CaptureSettings
+from core.pipeline.worker import Ports
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 10
@@ -87,14 +90,50 @@ def prepare(settings: Settings) -> tuple[MasterDatabase, CoreContext]:
     return master, core
 
 
+def capture_settings(settings: Settings) -> CaptureSettings:
+    return CaptureSettings(
+        width=settings.capture_width,
+        height=settings.capture_height,
+        frames=settings.capture_frames,
+        frame_delay_ms=settings.capture_frame_delay_ms,
+        timeout_ms=settings.capture_timeout_ms,
+        gif_width=settings.gif_width,
+        chromium_path=settings.chromium_path,
+        output_dir=settings.gif_capture_dir,
+    )
+
+
+def build_pipeline_ports(settings: Settings) -> tuple[Ports, CaptureService]:
+    """Capture (one browser thread, started on first use) and the Slack notifier, as the pipeline's ports."""
+    from bot.app import build_web_client
+    from bot.scheduler import worker_id
+    from bot.slack.notifier import SlackNotifier
+    from core.pipeline.preview import CapturePreviewer
+
+    capture = CaptureService(capture_settings(settings))
+    previewer = CapturePreviewer(
+        capture,
+        grafana_url=settings.grafana_base_url,
+        org_id=settings.grafana_org_id,
+        timeout_s=settings.capture_timeout_ms / 1000,
+        default_token=settings.grafana_api_key,
+    )
+    assert settings.slack_bot_token is not None, "checked by Settings.missing_for_run"
+    notifier = SlackNotifier(settings, build_web_client(settings, settings.slack_bot_token.reveal()))
+    return Ports(previewer=previewer, notifier=notifier, owner=worker_id()), capture
+
+
 def run(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build_app
+    from bot.scheduler import PipelineScheduler
 
     master, core = prepare(settings)
     work = BackgroundWork(max_workers=8)
-    services = Services(settings=settings, core=core, work=work)
+    ports, capture = build_pipeline_ports(settings)
+    services = Services(settings=settings, core=core, work=work, pipeline=ports)
+    scheduler = PipelineScheduler(core, ports, scan_interval_s=settings.scan_interval_seconds)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -110,11 +149,15 @@ def run(settings: Settings) -> int:
         assert settings.slack_app_token is not None
         handler = SocketModeHandler(app, settings.slack_app_token.reveal(), concurrency=10)
         handler.connect()  # non-blocking: the main thread waits for a signal below
+        scheduler.start()
         log.info("edabot is running: %s via Socket Mode (API %s)", settings.slack_command, settings.slack_api_url)
         stop.wait()
     finally:
+        scheduler.shutdown()
         if handler is not None:
             handler.close()
+        capture.close()  # an in-flight capture fails now; its row is released just below
+        scheduler.release_claims()
         # Finish what is running, within a bound: a job stuck on a lock must not hold up shutdown,
         # and every job is resumable (registration re-runs, pipeline leases expire).
         idle = work.wait_idle(timeout=SHUTDOWN_GRACE_S)

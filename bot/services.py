@@ -9,6 +9,7 @@ from bot.work import BackgroundWork
 from core import users
 from core.authz import Actor
 from core.context import CoreContext
+from core.pipeline.worker import Ports
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,8 @@ class Services:
     settings: Settings
     core: CoreContext
     work: BackgroundWork
+    # The notification pipeline's ports (capture, Slack notifier); None in tests that do not need them.
+    pipeline: Ports | None = None
 
     @property
     def command(self) -> str:

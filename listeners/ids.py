@@ -22,6 +22,8 @@ class ActionId(StrEnum):
     HOME_ROTATE_KEY = "edabot_home_rotate_key"
     HOME_REFRESH = "edabot_home_refresh"
     OPEN_DASHBOARD_LINK = "edabot_open_dashboard_link"
+    REFRESH_PREVIEW = "edabot_refresh_preview"
+    MUTE_DASHBOARD = "edabot_mute_dashboard"
 
 
 class BlockId(StrEnum):
@@ -30,6 +32,10 @@ class BlockId(StrEnum):
     USER_DELETE_DATA = "edabot_user_delete_data"
     HOME_ACTIONS = "edabot_home_actions"
     CREDS_ACTIONS = "edabot_creds_actions"
+
+
+class MessageMetadata(StrEnum):
+    DASHBOARD_EVENT = "edabot_dashboard"
 
 
 class CredsRowAction(StrEnum):

@@ -25,11 +25,3 @@ def list_dashboards(req: CommandRequest) -> None:
         req.answer("Your dashboards", [section(text)])
 
     req.in_background("listing your dashboards", job)
-
-
-def not_yet_available(req: CommandRequest, name: str) -> None:
-    text = (
-        f"`{req.command} {name}` is not available in this version of edabot yet; it arrives with the "
-        "dashboard pipeline."
-    )
-    req.answer(text, [section(text)])

@@ -13,6 +13,7 @@ from listeners.commands import (
     creds_command,
     dashboards_command,
     register_command,
+    scan_command,
     status_command,
     user_command,
 )
@@ -32,7 +33,7 @@ HANDLERS: dict[str, Callable[[CommandRequest], None]] = {
     "creds set": creds_command.set_one,
     "apikey": creds_command.rotate_api_key,
     "dashboards": dashboards_command.list_dashboards,
-    "scan": lambda req: dashboards_command.not_yet_available(req, "scan"),
+    "scan": scan_command.scan_now,
     "status": status_command.show_status,
 }
 

@@ -1,0 +1,85 @@
+"""APScheduler jobs in the `edabot run` process: scan user databases, then advance the pipeline."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from core.context import CoreContext
+from core.pipeline import scanner, states, worker
+
+log = logging.getLogger(__name__)
+PIPELINE_TICK_S = 2
+MAX_ROWS_PER_TICK = 50
+
+
+def worker_id() -> str:
+    """Identifies this process in row leases (host, pid and a random part, for restarts with the same pid)."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def run_pipeline(core: CoreContext, ports: worker.Ports, stopping: threading.Event | None = None) -> int:
+    done = 0
+    while done < MAX_ROWS_PER_TICK and not (stopping is not None and stopping.is_set()):
+        claimed = worker.process_due(core, ports, limit=5)
+        if not claimed:
+            break
+        done += claimed
+    return done
+
+
+def scan_and_process(core: CoreContext, ports: worker.Ports, *, only_username: str | None = None) -> scanner.ScanReport:
+    report = scanner.scan(core, only_username=only_username)
+    run_pipeline(core, ports)
+    return report
+
+
+class PipelineScheduler:
+    def __init__(self, core: CoreContext, ports: worker.Ports, *, scan_interval_s: int) -> None:
+        self._core = core
+        self._ports = ports
+        self._scheduler = BackgroundScheduler(
+            timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+        )
+        self._scan_interval_s = scan_interval_s
+        self._stopping = threading.Event()
+        self.last_scan: scanner.ScanReport | None = None
+        self.last_scan_at: datetime | None = None
+
+    def _scan(self) -> None:
+        try:
+            self.last_scan = scanner.scan(self._core)
+            self.last_scan_at = datetime.now(UTC)
+        except Exception:
+            log.exception("scan failed")  # the next interval tries again
+        self._process()
+
+    def _process(self) -> None:
+        try:
+            run_pipeline(self._core, self._ports, self._stopping)
+        except Exception:
+            log.exception("pipeline tick failed")
+
+    def start(self) -> None:
+        now = datetime.now(UTC)
+        self._scheduler.add_job(self._scan, "interval", seconds=self._scan_interval_s, next_run_time=now, id="scan")
+        self._scheduler.add_job(self._process, "interval", seconds=PIPELINE_TICK_S, id="pipeline")
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        """Stop scheduling; rows this process holds are released so another process takes them at once."""
+        self._stopping.set()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def release_claims(self) -> None:
+        with self._core.db.session() as session:
+            released = states.release_owned(session, self._ports.owner)
+        if released:
+            log.info("released %d claimed dashboard(s) for other processes", released)

@@ -1,0 +1,114 @@
+"""Build the dashboard a table deserves, save it to Grafana, and read its key figures."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+
+from core.context import CoreContext
+from core.db.provisioning import grafana_role
+from core.errors import NotFound
+from core.grafana.client import GrafanaClient
+from core.grafana.introspect import classify, describe_table
+from core.grafana.provisioning import datasource_uid, folder_uid
+from core.grafana.templates import build_dashboard
+from core.secret import Secret
+
+MAX_FIGURES = 4
+MACRO = re.compile(r"\$__\w+")
+
+
+@dataclass(frozen=True)
+class Figure:
+    title: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Published:
+    uid: str
+    url: str
+    template: str
+    figures: list[Figure] = field(default_factory=list)
+    top: list[tuple[str, str]] = field(default_factory=list)  # e.g. DRC: the rules with most violations
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "template": self.template,
+            "figures": [[f.title, f.value] for f in self.figures],
+            "top": [list(t) for t in self.top],
+        }
+
+
+class TableGone(Exception):
+    """The table was dropped after it was detected: nothing to show any more."""
+
+
+def _format(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _run_scalar(conn: psycopg.Connection, sql: str) -> Any:
+    row = conn.execute(sql).fetchone()  # panel SQL is built by our templates
+    return row[0] if row else None
+
+
+def key_figures(conn: psycopg.Connection, dashboard: dict[str, Any]) -> tuple[list[Figure], list[tuple[str, str]]]:
+    """The same numbers the dashboard shows: its first stat panels, and a DRC by-rule chart's top three."""
+    figures: list[Figure] = []
+    top: list[tuple[str, str]] = []
+    for panel in dashboard.get("panels", []):
+        sql = ((panel.get("targets") or [{}])[0]).get("rawSql") or ""
+        if not sql or MACRO.search(sql):
+            continue  # time-range macros only mean something inside Grafana
+        try:
+            if panel.get("type") == "stat" and len(figures) < MAX_FIGURES:
+                figures.append(Figure(str(panel.get("title")), _format(_run_scalar(conn, sql))))
+            elif panel.get("type") == "barchart" and "by rule" in str(panel.get("title", "")).lower() and not top:
+                top = [(str(r[0]), _format(r[1])) for r in conn.execute(sql).fetchmany(3)]
+        except psycopg.Error:
+            conn.rollback()
+    return figures, top
+
+
+def publish(
+    ctx: CoreContext,
+    client: GrafanaClient,
+    *,
+    username: str,
+    database_kind: str,
+    database: str,
+    table: str,
+    reader_password: Secret,
+    token: Secret | None = None,
+) -> Published:
+    """Introspect and read figures as the Grafana reader role: panels then never use a table Grafana
+    cannot read, and the figures are exactly what the dashboard will show."""
+    reader_url = ctx.server.url_for(database, user=grafana_role(username), password=reader_password)
+    with psycopg.connect(reader_url, connect_timeout=10) as conn:
+        try:
+            info = describe_table(conn, table)
+        except NotFound as exc:
+            raise TableGone(f"table {table} no longer exists in {database}") from exc
+        template = classify(info)
+        dashboard = build_dashboard(
+            template,
+            info,
+            username=username,
+            datasource_uid=datasource_uid(username, database_kind),
+            database_kind=database_kind,
+        )
+        conn.rollback()
+        figures, top = key_figures(conn, dashboard)
+    saved = client.save_dashboard(
+        dashboard, folder_uid=folder_uid(username), overwrite=True, message="edabot: new results table", token=token
+    )
+    url = saved.url if saved.url.startswith("http") else client.base_url + saved.url
+    return Published(uid=saved.uid, url=url, template=template, figures=figures, top=top)

@@ -1,0 +1,98 @@
+"""The dashboards state machine: claims with leases, one step at a time, backoff on failure.
+
+    detected → dashboard_ready → preview_ready → posted
+    (any step) → failed (attempts, last_error, next_attempt_at; resumes at `retry_from`)
+    muted: never processed again until unmuted
+
+Claims use `FOR UPDATE SKIP LOCKED` plus a lease, so several processes share the work and a row whose
+owner died (lease expired) is taken over by anyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.orm import Session
+
+from core.db.models import Dashboard
+
+WORKING_STATES = ("detected", "dashboard_ready", "preview_ready", "failed")
+NEXT_STATE = {"detected": "dashboard_ready", "dashboard_ready": "preview_ready", "preview_ready": "posted"}
+BACKOFF_BASE_S = 15
+BACKOFF_MAX_S = 3600
+
+
+def backoff(attempts: int) -> timedelta:
+    """15 s, 30 s, 60 s … capped at an hour: a row is retried for ever, visibly failed meanwhile."""
+    return timedelta(seconds=min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True)
+class Claim:
+    dashboard_id: int
+    owner: str
+
+
+def claim_due(session: Session, *, owner: str, lease_s: int, limit: int) -> list[Claim]:
+    rows = session.execute(
+        text(
+            """
+            UPDATE dashboards SET lease_owner = :owner, lease_expires_at = now() + make_interval(secs => :lease)
+            WHERE id IN (
+                SELECT id FROM dashboards
+                WHERE state IN :states AND next_attempt_at <= now()
+                  AND (lease_expires_at IS NULL OR lease_expires_at < now())
+                ORDER BY next_attempt_at, id
+                LIMIT :limit
+                FOR UPDATE SKIP LOCKED
+            )
+            RETURNING id
+            """
+        ).bindparams(bindparam("states", expanding=True)),
+        {"owner": owner, "lease": lease_s, "limit": limit, "states": list(WORKING_STATES)},
+    )
+    return [Claim(int(r[0]), owner) for r in rows]
+
+
+def load_claimed(session: Session, claim: Claim) -> Dashboard | None:
+    """The row, locked, if this process still holds its lease (another may have taken it over)."""
+    row = session.get(Dashboard, claim.dashboard_id, with_for_update=True)
+    if row is None or row.lease_owner != claim.owner or row.state not in WORKING_STATES:
+        return None
+    return row
+
+
+def current_step(row: Dashboard) -> str:
+    return (row.retry_from or "detected") if row.state == "failed" else row.state
+
+
+def advance(row: Dashboard, new_state: str) -> None:
+    row.state = new_state
+    row.retry_from = None
+    row.last_error = None
+    row.attempts = 0
+
+
+def fail(row: Dashboard, step: str, error: str) -> None:
+    row.retry_from = step
+    row.state = "failed"
+    row.attempts += 1
+    row.last_error = error[:2000]
+    row.next_attempt_at = text(f"now() + interval '{int(backoff(row.attempts).total_seconds())} seconds'")  # type: ignore[assignment]
+    release(row)
+
+
+def release(row: Dashboard) -> None:
+    row.lease_owner = None
+    row.lease_expires_at = None
+
+
+def release_owned(session: Session, owner: str) -> int:
+    """Graceful shutdown: give up every lease this process holds (the rows stay in their state)."""
+    result = session.execute(
+        text("UPDATE dashboards SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = :owner"),
+        {"owner": owner},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
