@@ -24,6 +24,7 @@ class ActionId(StrEnum):
     OPEN_DASHBOARD_LINK = "edabot_open_dashboard_link"
     REFRESH_PREVIEW = "edabot_refresh_preview"
     MUTE_DASHBOARD = "edabot_mute_dashboard"
+    UNMUTE_DASHBOARD = "edabot_unmute_dashboard"
 
 
 class BlockId(StrEnum):

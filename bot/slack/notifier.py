@@ -67,21 +67,50 @@ class SlackNotifier:
 
     def post(self, job: Job) -> Posted:
         channel = self._channel(job)
-        file_id = None
+        file_id = self._upload(job)
+        posted = self._call(
+            job,
+            "chat_postMessage",
+            channel=channel,
+            blocks=self._blocks(job, file_id),
+            text=notification_text(job.kind, job.table, job.username),
+            metadata=notification_metadata(job.dashboard_id, job.username, job.table),
+            unfurl_links=False,
+        )
+        return Posted(channel=str(posted["channel"]), ts=str(posted["ts"]), file_id=file_id)
+
+    def replace(self, job: Job, posted: Posted) -> Posted:
+        """The same message, with a new preview (chat.update keeps its place in the channel)."""
+        file_id = self._upload(job)
+        self._call(
+            job,
+            "chat_update",
+            channel=posted.channel,
+            ts=posted.ts,
+            blocks=self._blocks(job, file_id),
+            text=notification_text(job.kind, job.table, job.username),
+            metadata=notification_metadata(job.dashboard_id, job.username, job.table),
+        )
+        return Posted(channel=posted.channel, ts=posted.ts, file_id=file_id)
+
+    def _upload(self, job: Job) -> str | None:
         preview = job.preview
-        if preview is not None and preview.path is not None and preview.path.exists():
-            # Uploaded without a channel: the image appears once, inside our message, not as a second post.
-            uploaded = self._call(
-                job,
-                "files_upload_v2",
-                file=str(preview.path),
-                filename=f"{job.table}.gif",
-                title=f"{job.table} preview",
-                alt_txt=f"Preview of the {job.table} dashboard",
-            )
-            file_id = str(uploaded["file"]["id"])
+        if preview is None or not preview.ok or preview.path is None or not preview.path.exists():
+            return None
+        # Uploaded without a channel: the image appears once, inside our message, not as a second post.
+        uploaded = self._call(
+            job,
+            "files_upload_v2",
+            file=str(preview.path),
+            filename=f"{job.table}.gif",
+            title=f"{job.table} preview",
+            alt_txt=f"Preview of the {job.table} dashboard",
+        )
+        return str(uploaded["file"]["id"])
+
+    def _blocks(self, job: Job, file_id: str | None) -> list[dict[str, Any]]:
         figures = job.figures
-        blocks = notification_blocks(
+        return notification_blocks(
             dashboard_id=job.dashboard_id,
             kind=job.kind,
             table=job.table,
@@ -92,18 +121,8 @@ class SlackNotifier:
             figures=list(figures.get("figures") or []),
             top=list(figures.get("top") or []),
             file_id=file_id,
-            problems=list(preview.problems) if preview is not None else [],
+            problems=list(job.preview.problems) if job.preview is not None else [],
         )
-        posted = self._call(
-            job,
-            "chat_postMessage",
-            channel=channel,
-            blocks=blocks,
-            text=notification_text(job.kind, job.table, job.username),
-            metadata=notification_metadata(job.dashboard_id, job.username, job.table),
-            unfurl_links=False,
-        )
-        return Posted(channel=str(posted["channel"]), ts=str(posted["ts"]), file_id=file_id)
 
     def _call(self, job: Job, method: str, **kwargs: Any) -> Any:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from listeners.actions.creds_actions import add_credential, credential_row_menu
+from listeners.actions.dashboard_actions import mute, refresh_preview, unmute
 from listeners.actions.home_actions import open_creds_from_home, refresh_home, rotate_key_from_home
 from listeners.ids import ActionId
 
@@ -15,5 +16,8 @@ def register(app: App) -> None:
     app.action(ActionId.HOME_OPEN_CREDS)(open_creds_from_home)
     app.action(ActionId.HOME_ROTATE_KEY)(rotate_key_from_home)
     app.action(ActionId.HOME_REFRESH)(refresh_home)
+    app.action(ActionId.REFRESH_PREVIEW)(refresh_preview)
+    app.action(ActionId.MUTE_DASHBOARD)(mute)
+    app.action(ActionId.UNMUTE_DASHBOARD)(unmute)
     # Link buttons still send an action; acknowledging it keeps Slack from showing an error.
     app.action(ActionId.OPEN_DASHBOARD_LINK)(lambda ack: ack())

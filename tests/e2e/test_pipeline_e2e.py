@@ -95,6 +95,29 @@ def test_new_table_is_posted_once_with_figures_and_an_animated_preview(bot: BotP
         row = conn.execute("SELECT state, message_ts, grafana_uid FROM dashboards WHERE table_name = 'sta_run_42'").fetchone()
     assert row is not None and row[0] == "posted" and row[1] == message["ts"]
     assert grafana.dashboard(row[2]) is not None
+
+    # Refresh preview replaces the picture in the same message.
+    old_file = image["slack_file"]["id"]
+    bot.sim.click_button("U0ALICE01", "edabot_refresh_preview", message=message, channel_id=CHANNEL_ID).wait_ack(3)
+
+    def refreshed() -> dict | None:
+        current = _dashboard_messages(bot)[0]
+        new = next((b for b in current["blocks"] if b["type"] == "image"), None)
+        return current if new and new["slack_file"]["id"] != old_file else None
+
+    current = bot.sim.wait_for(refreshed, 60, what="the refreshed preview")
+    assert current["ts"] == message["ts"] and len(_dashboard_messages(bot)) == 1
+
+    # Only the owner (or an admin) may mute; the refusal says why; the owner's mute says how to undo it.
+    bot.sim.click_button("U0MALLORY", "edabot_mute_dashboard", message=current, channel_id=CHANNEL_ID).wait_ack(3)
+    refusal = bot.sim.wait_for(lambda: bot.sim.ephemerals_for("U0MALLORY"), 20)
+    assert "only for your own account" in refusal[-1]["text"]
+    bot.sim.click_button("U0ALICE01", "edabot_mute_dashboard", message=current, channel_id=CHANNEL_ID).wait_ack(3)
+    muted = bot.sim.wait_for(lambda: [e for e in bot.sim.ephemerals_for("U0ALICE01") if "Muted" in e["text"]], 20)
+    assert "Unmute" in json.dumps(muted[-1]["blocks"])
+    with bot.connect() as conn:
+        assert conn.execute("SELECT state FROM dashboards WHERE table_name = 'sta_run_42'").fetchone() == ("muted",)
+
     assert bot.stop() == 0
     bot.sim.assert_no_violations()
     assert grafana.violations == []

@@ -1,0 +1,72 @@
+"""Buttons on a dashboard message: Refresh preview, Mute, and Unmute (offered after muting)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+from slack_sdk import WebClient
+
+from bot.services import Services
+from core.authz import require_self_or_admin
+from core.errors import EdabotError
+from core.pipeline import worker
+from listeners.blocks.common import button, section
+from listeners.ids import ActionId
+from listeners.reply import dm_error_reporter, ephemeral_to_user
+
+
+def _target(body: dict[str, Any]) -> tuple[str, str | None, int]:
+    action = body["actions"][0]
+    return body["user"]["id"], (body.get("channel") or {}).get("id"), int(action.get("value") or 0)
+
+
+def _authorize(services: Services, user_id: str, dashboard_id: int, what: str) -> None:
+    owner = worker.owner_of(services.core, dashboard_id)
+    if owner is None:
+        raise EdabotError("That dashboard no longer exists.")
+    require_self_or_admin(services.actor(user_id), owner, what)
+
+
+def refresh_preview(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    services: Services = context["services"]
+    user_id, channel_id, dashboard_id = _target(body)
+
+    def job() -> None:
+        _authorize(services, user_id, dashboard_id, "refresh previews")
+        if services.pipeline is None:
+            raise EdabotError("The dashboard pipeline is not running in this process.")
+        worker.refresh_preview(services.core, services.pipeline, dashboard_id)
+
+    services.work.submit("refreshing the preview", job, dm_error_reporter(client, user_id, channel_id))
+
+
+def _set_muted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, muted: bool) -> None:
+    ack()
+    services: Services = context["services"]
+    user_id, channel_id, dashboard_id = _target(body)
+
+    def job() -> None:
+        _authorize(services, user_id, dashboard_id, "mute or unmute dashboards")
+        table = worker.set_muted(services.core, dashboard_id, muted)
+        if muted:
+            text = f"Muted `{table}`: no more notifications for it. Changed your mind? Press Unmute."
+            blocks = [
+                section(text),
+                {"type": "actions", "elements": [button("Unmute", ActionId.UNMUTE_DASHBOARD, value=str(dashboard_id))]},
+            ]
+        else:
+            text = f"Unmuted `{table}`: notifications for it are back on."
+            blocks = [section(text)]
+        ephemeral_to_user(client, user_id, channel_id, text=text, blocks=blocks)
+
+    services.work.submit("changing notifications", job, dm_error_reporter(client, user_id, channel_id))
+
+
+def mute(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    _set_muted(ack, body, client, context, True)
+
+
+def unmute(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    _set_muted(ack, body, client, context, False)
