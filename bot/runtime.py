@@ -120,7 +120,9 @@ def build_pipeline_ports(settings: Settings) -> tuple[Ports, CaptureService]:
     )
     assert settings.slack_bot_token is not None, "checked by Settings.missing_for_run"
     notifier = SlackNotifier(settings, build_web_client(settings, settings.slack_bot_token.reveal()))
-    return Ports(previewer=previewer, notifier=notifier, owner=worker_id()), capture
+    # A lease outlives the slowest step (a whole capture plus an upload) so a live worker never loses a row.
+    lease_s = settings.capture_timeout_ms // 1000 + 120
+    return Ports(previewer=previewer, notifier=notifier, owner=worker_id(), lease_s=lease_s), capture
 
 
 def run(settings: Settings) -> int:

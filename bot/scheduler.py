@@ -19,9 +19,23 @@ PIPELINE_TICK_S = 2
 MAX_ROWS_PER_TICK = 50
 
 
+def _host() -> str:
+    return socket.gethostname()[:30].replace(":", "-")
+
+
 def worker_id() -> str:
     """Identifies this process in row leases (host, pid and a random part, for restarts with the same pid)."""
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    return f"{_host()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def run_pipeline(core: CoreContext, ports: worker.Ports, stopping: threading.Event | None = None) -> int:
@@ -67,6 +81,10 @@ class PipelineScheduler:
             log.exception("pipeline tick failed")
 
     def start(self) -> None:
+        with self._core.db.session() as session:
+            released = states.release_dead_local(session, _host(), pid_alive)
+        if released:
+            log.info("took over %d dashboard(s) from edabot processes on this host that died", released)
         now = datetime.now(UTC)
         self._scheduler.add_job(self._scan, "interval", seconds=self._scan_interval_s, next_run_time=now, id="scan")
         self._scheduler.add_job(self._process, "interval", seconds=PIPELINE_TICK_S, id="pipeline")

@@ -10,6 +10,7 @@ owner died (lease expired) is taken over by anyone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -94,5 +95,26 @@ def release_owned(session: Session, owner: str) -> int:
     result = session.execute(
         text("UPDATE dashboards SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = :owner"),
         {"owner": owner},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def release_dead_local(session: Session, host: str, is_alive: Callable[[int], bool]) -> int:
+    """Leases of processes on this host that no longer run (killed, crashed) are released at start-up,
+    instead of waiting for them to expire. Owners look like `<host>:<pid>:<random>`."""
+    owners = session.execute(
+        text("SELECT DISTINCT lease_owner FROM dashboards WHERE lease_owner LIKE :prefix"),
+        {"prefix": host.replace("%", "").replace("_", "\\_") + ":%"},
+    ).scalars()
+    dead = []
+    for owner in owners:
+        parts = str(owner).split(":")
+        if len(parts) == 3 and parts[0] == host and parts[1].isdigit() and not is_alive(int(parts[1])):
+            dead.append(owner)
+    if not dead:
+        return 0
+    result = session.execute(
+        text("UPDATE dashboards SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ANY(:dead)"),
+        {"dead": dead},
     )
     return int(getattr(result, "rowcount", 0) or 0)

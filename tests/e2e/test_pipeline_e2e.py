@@ -8,9 +8,8 @@ import shutil
 import time
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from PIL import Image, ImageChops
+from PIL import Image
 
 from tests.e2e.conftest import CHANNEL_ID, BotProcess
 from tests.fakes.grafana import GrafanaFake
@@ -29,9 +28,17 @@ def _configure(bot: BotProcess, grafana: GrafanaFake) -> None:
     if CHROMIUM is None:
         pytest.skip("no Chromium executable (apt-get install chromium): capture needs a real browser")
     bot.env.update(
-        GRAFANA_BASE_URL=grafana.base_url, GRAFANA_API_KEY=grafana.token, SLACK_CHANNEL_ID=CHANNEL_ID,
-        SCAN_INTERVAL_SECONDS="2", CAPTURE_FRAMES="4", CAPTURE_FRAME_DELAY="200", CAPTURE_WIDTH="900",
-        CAPTURE_HEIGHT="700", GIF_WIDTH="450", CHROMIUM_PATH=CHROMIUM, CAPTURE_TIMEOUT="60000",
+        GRAFANA_BASE_URL=grafana.base_url,
+        GRAFANA_API_KEY=grafana.token,
+        SLACK_CHANNEL_ID=CHANNEL_ID,
+        SCAN_INTERVAL_SECONDS="2",
+        CAPTURE_FRAMES="4",
+        CAPTURE_FRAME_DELAY="200",
+        CAPTURE_WIDTH="900",
+        CAPTURE_HEIGHT="700",
+        GIF_WIDTH="450",
+        CHROMIUM_PATH=CHROMIUM,
+        CAPTURE_TIMEOUT="60000",
     )
 
 
@@ -45,16 +52,19 @@ def _create_timing_table(bot: BotProcess, owner: str, table: str, slacks: list[f
     """As the engineer's own role would: their loader writes a table of canonical timing columns."""
     with bot.connect(f"{owner}_timing") as conn:
         conn.execute(f'SET ROLE "{owner}"')
-        conn.execute(f'CREATE TABLE "{table}" (startpoint text, endpoint text, path_group text, '
-                     "path_type text, required double precision, arrival double precision, slack double precision)")
+        conn.execute(
+            f'CREATE TABLE "{table}" (startpoint text, endpoint text, path_group text, '
+            "path_type text, required double precision, arrival double precision, slack double precision)"
+        )
         with conn.cursor().copy(f'COPY "{table}" FROM STDIN') as copy:
             for i, slack in enumerate(slacks):
                 copy.write_row((f"r{i}/Q", f"r{i + 1}/D", "clk" if i % 2 else "io", "max", 1.0, 1.0 - slack, slack))
 
 
 def _dashboard_messages(bot: BotProcess) -> list[dict]:
-    return [m for m in bot.sim.messages_in(CHANNEL_ID)
-            if (m.get("metadata") or {}).get("event_type") == "edabot_dashboard"]
+    return [
+        m for m in bot.sim.messages_in(CHANNEL_ID) if (m.get("metadata") or {}).get("event_type") == "edabot_dashboard"
+    ]
 
 
 def test_new_table_is_posted_once_with_figures_and_an_animated_preview(bot: BotProcess, grafana: GrafanaFake) -> None:
@@ -92,7 +102,9 @@ def test_new_table_is_posted_once_with_figures_and_an_animated_preview(bot: BotP
     time.sleep(5)
     assert len(_dashboard_messages(bot)) == 1
     with bot.connect() as conn:
-        row = conn.execute("SELECT state, message_ts, grafana_uid FROM dashboards WHERE table_name = 'sta_run_42'").fetchone()
+        row = conn.execute(
+            "SELECT state, message_ts, grafana_uid FROM dashboards WHERE table_name = 'sta_run_42'"
+        ).fetchone()
     assert row is not None and row[0] == "posted" and row[1] == message["ts"]
     assert grafana.dashboard(row[2]) is not None
 
@@ -142,8 +154,9 @@ def test_bot_not_in_channel_is_a_visible_failure_with_the_fix(bot: BotProcess, g
 
     def failed() -> tuple | None:
         with bot.connect() as conn:
-            return conn.execute("SELECT state, last_error FROM dashboards WHERE table_name = 'sta_hidden' "
-                                "AND state = 'failed'").fetchone()
+            return conn.execute(
+                "SELECT state, last_error FROM dashboards WHERE table_name = 'sta_hidden' AND state = 'failed'"
+            ).fetchone()
 
     row = bot.sim.wait_for(failed, 120, what="a visible failure")
     assert "invite @edabot" in row[1]
