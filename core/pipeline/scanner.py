@@ -91,13 +91,17 @@ def scan(ctx: CoreContext, *, only_username: str | None = None, concurrency: int
                 report.errors.append(found)
                 continue
             report.tables += len(found)
-            rows += [{"user_id": uid, "kind": kind, "database_name": db, "table_name": t, "_user": name}
-                     for t in found]
+            rows += [{"user_id": uid, "kind": kind, "database_name": db, "table_name": t, "_user": name} for t in found]
         report.new = _record_new(ctx, rows)
     report.seconds = time.monotonic() - started
     if report.new or report.errors:
-        log.info("scan: %d new table(s) in %d database(s), %d error(s), %.2fs", len(report.new),
-                 report.databases, len(report.errors), report.seconds)
+        log.info(
+            "scan: %d new table(s) in %d database(s), %d error(s), %.2fs",
+            len(report.new),
+            report.databases,
+            len(report.errors),
+            report.seconds,
+        )
     return report
 
 
@@ -108,11 +112,12 @@ def _record_new(ctx: CoreContext, rows: list[dict[str, object]]) -> list[tuple[s
     owner_of = {(r["user_id"], r["kind"], r["table_name"]): r["_user"] for r in rows}
     with ctx.db.session() as session:
         for start in range(0, len(rows), 1000):
-            chunk = [{k: v for k, v in r.items() if k != "_user"} for r in rows[start:start + 1000]]
+            chunk = [{k: v for k, v in r.items() if k != "_user"} for r in rows[start : start + 1000]]
             inserted = session.execute(
-                insert(Dashboard).values(chunk).on_conflict_do_nothing(
-                    constraint="dashboards_owner_kind_table_unique"
-                ).returning(Dashboard.user_id, Dashboard.kind, Dashboard.table_name)
+                insert(Dashboard)
+                .values(chunk)
+                .on_conflict_do_nothing(constraint="dashboards_owner_kind_table_unique")
+                .returning(Dashboard.user_id, Dashboard.kind, Dashboard.table_name)
             )
             new += [(str(owner_of[(u, k, t)]), k, t) for u, k, t in inserted]
     return new
