@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot import logs
 from bot.config import Settings, SettingsError, ensure_credentials_key, load_settings
@@ -20,6 +21,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the bot (Socket Mode), migrating the master database first")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("rotate-key", help="re-encrypt every stored credential under the newest CREDENTIALS_KEY")
+    ingest = sub.add_parser("ingest", help="load EDA report files into a user's databases")
+    ingest.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    ingest.add_argument("--user", required=True, help="the edabot username")
+    ingest.add_argument("--kind", choices=["timing", "qor", "drc"], help="override the detected kind")
+    ingest.add_argument("--table", help="name of the table to create (one file only)")
     scan = sub.add_parser("scan", help="one pipeline pass: scan, dashboards, previews, notifications")
     scan.add_argument("--user", help="only this user's databases")
     doctor = sub.add_parser("doctor", help="check PostgreSQL, Grafana and Slack; exit 1 if anything fails")
@@ -83,6 +89,38 @@ def _cmd_doctor(settings: Settings, as_json: bool) -> int:
     else:
         print(render_table(checks))
     return EXIT_OK if all(c.ok for c in checks) else EXIT_FAILED
+
+
+def _cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import prepare
+    from core import users
+    from core.ingest.errors import ReportParseError
+    from core.ingest.for_user import ingest_for_user
+    from core.ingest.loader import IngestError
+
+    if args.table and len(args.files) > 1:
+        print("edabot: --table names one table: give one FILE with it", file=sys.stderr)
+        return EXIT_CONFIG
+    master, core = prepare(settings)
+    failed = 0
+    try:
+        with core.db.session() as session:
+            users.require(session, args.user)
+        total = len(args.files)
+        for index, path in enumerate(args.files, start=1):
+            print(f"[{index}/{total}] {path} …", file=sys.stderr, flush=True)
+            try:
+                result = ingest_for_user(core, args.user, path, kind=args.kind, table=args.table)
+            except (ReportParseError, IngestError, ValueError, OSError) as exc:
+                failed += 1
+                print(f"edabot: {exc}", file=sys.stderr)
+                continue
+            rows = result.rows.get(result.fact_table, sum(result.rows.values()))
+            print(f"{path}: {result.format.value} → {result.kind.value} table {result.table} ({rows} rows)")
+    finally:
+        core.db.dispose()
+        master.stop()
+    return EXIT_OK if not failed else EXIT_FAILED
 
 
 def _cmd_scan(settings: Settings, username: str | None) -> int:
@@ -201,6 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rotate-key": lambda: _cmd_rotate_key(settings),
         "doctor": lambda: _cmd_doctor(settings, args.json),
         "scan": lambda: _cmd_scan(settings, args.user),
+        "ingest": lambda: _cmd_ingest(settings, args),
         "user": lambda: _cmd_user(settings, args),
     }
     try:

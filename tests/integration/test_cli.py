@@ -18,8 +18,9 @@ pytestmark = pytest.mark.db
 
 def _edabot(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO), **env}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=full, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=full, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture
@@ -78,3 +79,33 @@ def test_migrate_is_idempotent(cli_env, tmp_path: Path) -> None:
     assert _edabot(cli_env, "migrate", cwd=tmp_path).returncode == 0
     again = _edabot(cli_env, "migrate", cwd=tmp_path)
     assert again.returncode == 0 and "up to date" in again.stdout
+
+
+def test_ingest_loads_a_real_report_readable_by_grafana_and_refuses_a_bad_one(
+    cli_env, tmp_path: Path, unique_username
+) -> None:
+    from tests.conftest import shared_path
+
+    sample = shared_path("eda-samples", "opensta_report_checks", "opensta_min_max_delays.ok")
+    name = unique_username()
+    assert _edabot(cli_env, "user", "create", name, cwd=tmp_path).returncode == 0
+    done = _edabot(cli_env, "ingest", str(sample), "--user", name, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "→ timing table " in done.stdout
+    table = done.stdout.split("→ timing table ")[1].split()[0]
+    from core.db.urls import with_database
+
+    with psycopg.connect(with_database(cli_env["DATABASE_URL"], f"{name}_timing")) as conn:
+        owner = conn.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = %s", (table,)).fetchone()
+        readable = conn.execute("SELECT has_table_privilege(%s, %s, 'SELECT')", (f"{name}_grafana", table)).fetchone()
+        before = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+    assert owner == (name,) and readable == (True,)
+
+    bad = tmp_path / "truncated.rpt"
+    bad.write_text(sample.read_text()[:600])
+    refused = _edabot(cli_env, "ingest", str(bad), "--user", name, cwd=tmp_path)
+    assert refused.returncode == 1 and "truncated.rpt" in refused.stderr and "line" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    with psycopg.connect(with_database(cli_env["DATABASE_URL"], f"{name}_timing")) as conn:
+        after = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+    assert after == before, "a bad file leaves nothing behind"
