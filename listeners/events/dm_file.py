@@ -1,0 +1,83 @@
+"""A registered user drops a report file into a DM with the bot: ingest it, reply in the thread."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.scheduler import scan_and_process
+from bot.services import Services
+from bot.slack.files import download
+from core.authz import require_registered
+from core.errors import EdabotError
+from core.ingest.errors import ReportParseError
+from core.ingest.for_user import ingest_for_user
+from core.ingest.loader import IngestError
+from listeners.blocks.ingest_builder import ingest_reply_blocks, ingest_reply_text
+
+log = logging.getLogger(__name__)
+_seen_lock = threading.Lock()
+_seen_files: set[str] = set()  # a redelivered event must not load the same file twice
+
+
+def _first_time(file_id: str) -> bool:
+    with _seen_lock:
+        if file_id in _seen_files:
+            return False
+        _seen_files.add(file_id)
+        return True
+
+
+def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
+    if event.get("channel_type") != "im" or event.get("bot_id") or not event.get("files"):
+        return
+    services: Services = context["services"]
+    user_id, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
+    files = [f for f in event["files"] if _first_time(str(f.get("id")))]
+    if not files or not user_id or not channel:
+        return
+
+    def reply(text: str, blocks: list[dict[str, Any]]) -> None:
+        client.chat_postMessage(channel=channel, thread_ts=ts, text=text, blocks=blocks)
+
+    def job() -> None:
+        username = require_registered(services.actor(user_id))
+        token = services.settings.slack_bot_token
+        assert token is not None
+        loaded: list[tuple[str, str, str, int]] = []
+        problems: list[tuple[str, str]] = []
+        workdir = Path(tempfile.mkdtemp(prefix="edabot-dm-"))
+        try:
+            for info in files:
+                name = str(info.get("name") or info.get("id"))
+                url = info.get("url_private_download") or info.get("url_private")
+                try:
+                    if not url:
+                        raise EdabotError("Slack sent no download link for it")
+                    # One folder per file: two files with one name must not collide.
+                    folder = Path(tempfile.mkdtemp(dir=workdir))
+                    path = download(str(url), token, directory=folder, name=name)
+                    result = ingest_for_user(services.core, username, path)
+                    rows = result.rows.get(result.fact_table, sum(result.rows.values()))
+                    loaded.append((name, result.kind.value, result.table, rows))
+                except (ReportParseError, IngestError) as exc:
+                    problems.append((name, str(exc)))
+                except EdabotError as exc:
+                    problems.append((name, str(exc)))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        reply(ingest_reply_text(len(loaded), len(problems)), ingest_reply_blocks(loaded, problems))
+        if loaded and services.pipeline is not None:
+            scan_and_process(services.core, services.pipeline, only_username=username)
+
+    def on_error(message: str, reference: str | None) -> None:
+        suffix = f" (reference `{reference}`)" if reference else ""
+        client.chat_postMessage(channel=channel, thread_ts=ts, text=f":warning: {message}{suffix}")
+
+    services.work.submit("loading your report", job, on_error)
