@@ -16,6 +16,7 @@ from core.db.provisioning import database_names
 from core.ingest.detect import detect_format
 from core.ingest.formats import ReportKind, kind_for
 from core.ingest.loader import LoadResult, ingest_file
+from core.ingest.overview import refresh_runs_overview
 
 HEAD_BYTES = 8192
 
@@ -37,4 +38,6 @@ def ingest_for_user(
         ctx.server.url_for(database), autocommit=True, connect_timeout=10, application_name="edabot"
     ) as conn:
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(username)))
-        return ingest_file(conn, path, kind=chosen, table=table)
+        result = ingest_file(conn, path, kind=chosen, table=table)
+    refresh_runs_overview(ctx, username)
+    return result

@@ -10,7 +10,6 @@ cannot be table columns; the box is therefore looked up under several spellings 
 
 # Panel SQL is text that Grafana sends, so it cannot be parameterised: every name and literal in it
 # goes through sql.quote_ident / sql.quote_literal.
-# ruff: noqa: S608
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ give queries that run.
 
 # Panel SQL is text that Grafana sends, so it cannot be parameterised: every name and literal in it
 # goes through sql.quote_ident / sql.quote_literal.
-# ruff: noqa: S608
 
 from __future__ import annotations
 

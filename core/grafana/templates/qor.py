@@ -7,7 +7,6 @@ Rule checks appear when a `qor_rules` table (rules-base.json gates) sits next to
 
 # Panel SQL is text that Grafana sends, so it cannot be parameterised: every name and literal in it
 # goes through sql.quote_ident / sql.quote_literal.
-# ruff: noqa: S608
 
 from __future__ import annotations
 

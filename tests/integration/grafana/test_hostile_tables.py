@@ -3,7 +3,6 @@ no rows, names that are SQL keywords, quotes, '%', unicode or look like Grafana 
 query must still run as the reader role, and Grafana must find nothing to interpolate in it."""
 
 # These tests build hostile tables on purpose, with hand-quoted SQL.
-# ruff: noqa: S608
 
 from __future__ import annotations
 
