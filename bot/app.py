@@ -10,18 +10,21 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.config import Settings
+from bot.metrics import CountingWebClient, Metrics
 from bot.services import Services
 from listeners import register_listeners
 
 
-def build_web_client(settings: Settings, token: str) -> WebClient:
+def build_web_client(settings: Settings, token: str, metrics: Metrics | None = None) -> WebClient:
     """Every Web API call goes to SLACK_API_URL; 429s wait for Retry-After, dropped connections retry."""
-    return WebClient(
+    client = CountingWebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=15,
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
     )
+    client.metrics = metrics
+    return client
 
 
 def build_app(settings: Settings, services: Services) -> App:
@@ -30,7 +33,7 @@ def build_app(settings: Settings, services: Services) -> App:
         # A child of `slack_bolt`, which logs.configure() never lets below INFO: at DEBUG, Bolt and the Socket
         # Mode client print whole payloads, including values users type into modals.
         logger=logging.getLogger("slack_bolt.edabot"),
-        client=build_web_client(settings, settings.slack_bot_token.reveal()),
+        client=build_web_client(settings, settings.slack_bot_token.reveal(), services.metrics),
         # Listeners only ack, validate and hand work off, so a modest pool keeps acks well under 3 s.
         listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bolt-listener"),
         request_verification_enabled=False,  # Socket Mode: nothing to verify

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 from bot.config import Settings
+from bot.metrics import CountingTransport, MeasuredPreviewer, Metrics
 from bot.services import Services
 from bot.work import BackgroundWork
 from core import credentials
@@ -19,6 +20,7 @@ from core.db.embedded import EmbeddedPostgres
 from core.db.engine import Database, libpq_url
 from core.db.migrate import upgrade_to_head
 from core.db.provisioning import DbServer
+from core.doctor import queue_depth
 from core.errors import CredentialsKeyError
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
@@ -50,10 +52,13 @@ def open_master_database(settings: Settings) -> MasterDatabase:
     return MasterDatabase(info.url("postgres"), embedded)
 
 
-def build_grafana_client(settings: Settings) -> GrafanaClient | None:
+def build_grafana_client(settings: Settings, metrics: Metrics | None = None) -> GrafanaClient | None:
     if settings.grafana_api_key is None:
         return None
-    return GrafanaClient(settings.grafana_base_url, settings.grafana_api_key, org_id=settings.grafana_org_id)
+    transport = CountingTransport(metrics) if metrics is not None else None
+    return GrafanaClient(
+        settings.grafana_base_url, settings.grafana_api_key, org_id=settings.grafana_org_id, transport=transport
+    )
 
 
 def build_core(settings: Settings, master_url: str, grafana: GrafanaClient | None) -> CoreContext:
@@ -77,12 +82,12 @@ def check_credentials_key(core: CoreContext) -> None:
         )
 
 
-def prepare(settings: Settings) -> tuple[MasterDatabase, CoreContext]:
+def prepare(settings: Settings, metrics: Metrics | None = None) -> tuple[MasterDatabase, CoreContext]:
     """Database up, migrated, and readable with our keys; shared by `run` and the offline commands."""
     master = open_master_database(settings)
     try:
         upgrade_to_head(master.url)
-        core = build_core(settings, master.url, build_grafana_client(settings))
+        core = build_core(settings, master.url, build_grafana_client(settings, metrics))
         check_credentials_key(core)
     except BaseException:
         master.stop()
@@ -103,7 +108,7 @@ def capture_settings(settings: Settings) -> CaptureSettings:
     )
 
 
-def build_pipeline_ports(settings: Settings) -> tuple[Ports, CaptureService]:
+def build_pipeline_ports(settings: Settings, metrics: Metrics | None = None) -> tuple[Ports, CaptureService]:
     """Capture (one browser thread, started on first use) and the Slack notifier, as the pipeline's ports."""
     from bot.app import build_web_client
     from bot.scheduler import worker_id
@@ -119,10 +124,11 @@ def build_pipeline_ports(settings: Settings) -> tuple[Ports, CaptureService]:
         default_token=settings.grafana_api_key,
     )
     assert settings.slack_bot_token is not None, "checked by Settings.missing_for_run"
-    notifier = SlackNotifier(settings, build_web_client(settings, settings.slack_bot_token.reveal()))
+    notifier = SlackNotifier(settings, build_web_client(settings, settings.slack_bot_token.reveal(), metrics))
+    measured = MeasuredPreviewer(previewer, metrics) if metrics is not None else previewer
     # A lease outlives the slowest step (a whole capture plus an upload) so a live worker never loses a row.
     lease_s = settings.capture_timeout_ms // 1000 + 120
-    return Ports(previewer=previewer, notifier=notifier, owner=worker_id(), lease_s=lease_s), capture
+    return Ports(previewer=measured, notifier=notifier, owner=worker_id(), lease_s=lease_s), capture
 
 
 def run(settings: Settings) -> int:
@@ -131,11 +137,13 @@ def run(settings: Settings) -> int:
     from bot.app import build_app
     from bot.scheduler import PipelineScheduler
 
-    master, core = prepare(settings)
+    metrics = Metrics()
+    master, core = prepare(settings, metrics)
+    metrics.watch_rows(lambda: queue_depth(core))
     work = BackgroundWork(max_workers=8)
-    ports, capture = build_pipeline_ports(settings)
-    services = Services(settings=settings, core=core, work=work, pipeline=ports)
-    scheduler = PipelineScheduler(core, ports, scan_interval_s=settings.scan_interval_seconds)
+    ports, capture = build_pipeline_ports(settings, metrics)
+    services = Services(settings=settings, core=core, work=work, pipeline=ports, metrics=metrics)
+    scheduler = PipelineScheduler(core, ports, scan_interval_s=settings.scan_interval_seconds, metrics=metrics)
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.metrics import Metrics
 from core.context import CoreContext
 from core.pipeline import scanner, states, worker
 
@@ -55,8 +56,12 @@ def scan_and_process(core: CoreContext, ports: worker.Ports, *, only_username: s
 
 
 class PipelineScheduler:
-    def __init__(self, core: CoreContext, ports: worker.Ports, *, scan_interval_s: int) -> None:
+    def __init__(
+        self, core: CoreContext, ports: worker.Ports, *, scan_interval_s: int, metrics: Metrics | None = None
+    ) -> None:
         self._core = core
+        self._metrics = metrics
+        self.last_tick_at: datetime | None = None
         self._ports = ports
         self._scheduler = BackgroundScheduler(
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -70,11 +75,14 @@ class PipelineScheduler:
         try:
             self.last_scan = scanner.scan(self._core)
             self.last_scan_at = datetime.now(UTC)
+            if self._metrics is not None and self.last_scan.ran:
+                self._metrics.scan_seconds.observe(self.last_scan.seconds)
         except Exception:
             log.exception("scan failed")  # the next interval tries again
         self._process()
 
     def _process(self) -> None:
+        self.last_tick_at = datetime.now(UTC)
         try:
             run_pipeline(self._core, self._ports, self._stopping)
         except Exception:

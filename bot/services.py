@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.work import BackgroundWork
 from core import users
 from core.authz import Actor
@@ -19,6 +20,7 @@ class Services:
     work: BackgroundWork
     # The notification pipeline's ports (capture, Slack notifier); None in tests that do not need them.
     pipeline: Ports | None = None
+    metrics: Metrics | None = None
 
     @property
     def command(self) -> str:

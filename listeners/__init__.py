@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
@@ -14,6 +15,7 @@ from listeners.errors import handle_listener_error
 def register_listeners(app: App, services: Services) -> None:
     def put_services(context: BoltContext, next: Callable[[], None]) -> None:
         context["services"] = services
+        context["received_at"] = time.monotonic()  # for the ack-latency metric
         next()
 
     app.use(put_services)

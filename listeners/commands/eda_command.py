@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,8 @@ HANDLERS: dict[str, Callable[[CommandRequest], None]] = {
 def eda_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
     ack()  # first, always: Slack gives up after 3 s and slow work follows in the background
     services: Services = context["services"]
+    if services.metrics is not None and "received_at" in context:
+        services.metrics.ack_seconds.observe(time.monotonic() - context["received_at"])
     parsed = parse(command.get("text") or "")
     req = CommandRequest(
         services=services,
