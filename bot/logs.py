@@ -5,8 +5,32 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
+import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
+
+# The request or job a log line belongs to: `req:ab12cd34` (a Slack request), `job:…`, `tick:…`.
+CURRENT = ContextVar("edabot_log_context", default="-")
+
+
+@contextmanager
+def tagged(kind: str, ident: str | None = None) -> Iterator[str]:
+    tag = f"{kind}:{ident or secrets.token_hex(4)}"
+    token = CURRENT.set(tag)
+    try:
+        yield tag
+    finally:
+        CURRENT.reset(token)
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.ctx = CURRENT.get()
+        return True
+
 
 # Anything shaped like a Slack token, an edabot API key, a Fernet key/token or a URL password.
 TOKEN_PATTERNS = [
@@ -36,17 +60,19 @@ class RedactingFormatter(logging.Formatter):
 
 
 def configure(level: str, log_file: Path | None) -> None:
-    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s")
+    formatter = RedactingFormatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] [%(ctx)s] %(message)s")
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
     stderr = logging.StreamHandler(sys.stderr)
     stderr.setFormatter(formatter)
+    stderr.addFilter(ContextFilter())
     root.addHandler(stderr)
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         rotating = logging.handlers.RotatingFileHandler(log_file, maxBytes=10_000_000, backupCount=5, encoding="utf-8")
         rotating.setFormatter(formatter)
+        rotating.addFilter(ContextFilter())
         root.addHandler(rotating)
     root.setLevel(level)
     floor = max(logging.INFO, logging.getLevelName(level) if isinstance(logging.getLevelName(level), int) else 20)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.logs import tagged
 from bot.metrics import Metrics
 from core.context import CoreContext
 from core.pipeline import scanner, states, worker
@@ -72,6 +73,10 @@ class PipelineScheduler:
         self.last_scan_at: datetime | None = None
 
     def _scan(self) -> None:
+        with tagged("scan"):
+            self._scan_tagged()
+
+    def _scan_tagged(self) -> None:
         try:
             self.last_scan = scanner.scan(self._core)
             self.last_scan_at = datetime.now(UTC)
@@ -83,6 +88,10 @@ class PipelineScheduler:
 
     def _process(self) -> None:
         self.last_tick_at = datetime.now(UTC)
+        with tagged("tick"):
+            self._process_tagged()
+
+    def _process_tagged(self) -> None:
         try:
             run_pipeline(self._core, self._ports, self._stopping)
         except Exception:

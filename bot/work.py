@@ -6,12 +6,14 @@ and a short reference id, and the user is told that id.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from bot.logs import CURRENT, tagged
 from core.errors import EdabotError
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,9 @@ class BackgroundWork:
     def submit(self, what: str, job: Callable[[], None], on_error: OnError) -> Future[None]:
         with self._idle:
             self._in_flight += 1
-        return self._pool.submit(self._run_counted, what, job, on_error)
+        # The job logs under the request that started it (contextvars are copied into the worker).
+        context = contextvars.copy_context()
+        return self._pool.submit(context.run, self._run_counted, what, job, on_error)
 
     def wait_idle(self, timeout: float) -> bool:
         """True once no job is queued or running (for shutdown and for tests)."""
@@ -41,7 +45,12 @@ class BackgroundWork:
 
     def _run_counted(self, what: str, job: Callable[[], None], on_error: OnError) -> None:
         try:
-            self._run(what, job, on_error)
+            # Bolt runs listeners on its own threads, which do not inherit the request's tag: give the job one.
+            if CURRENT.get() == "-":
+                with tagged("job"):
+                    self._run(what, job, on_error)
+            else:
+                self._run(what, job, on_error)
         finally:
             with self._idle:
                 self._in_flight -= 1

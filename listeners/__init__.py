@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
+from bot.logs import tagged
 from bot.services import Services
 from listeners import actions, commands, events, views
 from listeners.errors import handle_listener_error
@@ -16,7 +17,8 @@ def register_listeners(app: App, services: Services) -> None:
     def put_services(context: BoltContext, next: Callable[[], None]) -> None:
         context["services"] = services
         context["received_at"] = time.monotonic()  # for the ack-latency metric
-        next()
+        with tagged("req"):
+            next()
 
     app.use(put_services)
     app.error(handle_listener_error)
