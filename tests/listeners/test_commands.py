@@ -127,8 +127,9 @@ def test_admin_deletes_a_user_through_the_confirmation_modal(harness: Harness, u
     harness.sim.send_slash_command(ADMIN_ID, f"user delete {name}").wait_ack(timeout=3)
     form = wait_for_view(harness.sim, ADMIN_ID, CallbackId.USER_DELETE, timeout=10)
     assert name in json.dumps(form) and "Keep the databases" in json.dumps(form)
-    harness.sim.submit_view(ADMIN_ID, form["id"], {
-        BlockId.USER_DELETE_DATA: {ActionId.USER_DELETE_DATA_CHOICE: "drop"}}).wait_ack(timeout=3)
+    harness.sim.submit_view(
+        ADMIN_ID, form["id"], {BlockId.USER_DELETE_DATA: {ActionId.USER_DELETE_DATA_CHOICE: "drop"}}
+    ).wait_ack(timeout=3)
     assert harness.services.work.wait_idle(30)
     dm = harness.sim.messages_in(harness.sim.im_channel(ADMIN_ID))
     assert any("was deleted" in _text(m) for m in dm)
@@ -136,8 +137,10 @@ def test_admin_deletes_a_user_through_the_confirmation_modal(harness: Harness, u
         from sqlalchemy import text as sql
 
         assert session.execute(sql("SELECT count(*) FROM users WHERE username = :n"), {"n": name}).scalar() == 0
-        assert session.execute(sql("SELECT count(*) FROM pg_database WHERE datname LIKE :n"),
-                               {"n": name + "%"}).scalar() == 0
+        assert (
+            session.execute(sql("SELECT count(*) FROM pg_database WHERE datname LIKE :n"), {"n": name + "%"}).scalar()
+            == 0
+        )
 
 
 def test_delete_of_an_unknown_user_says_so_in_the_modal(harness: Harness) -> None:
