@@ -167,7 +167,9 @@ def test_bot_not_in_channel_is_a_visible_failure_with_the_fix(bot: BotProcess, g
     assert bot.stop() == 0
 
 
-def test_report_dropped_in_a_dm_becomes_a_table_a_dashboard_and_a_message(bot: BotProcess, grafana: GrafanaFake) -> None:
+def test_report_dropped_in_a_dm_becomes_a_table_a_dashboard_and_a_message(
+    bot: BotProcess, grafana: GrafanaFake
+) -> None:
     from tests.conftest import shared_path
 
     sample = shared_path("eda-samples", "opensta_report_checks", "opensta_min_max_delays.ok")
@@ -176,17 +178,26 @@ def test_report_dropped_in_a_dm_becomes_a_table_a_dashboard_and_a_message(bot: B
     _register(bot, "U0DAVE001", "dave_pipe")
     bot.sim.send_dm_file("U0DAVE001", "min_max.rpt", sample.read_bytes()).wait_ack(timeout=5)
     im = bot.sim.im_channel("U0DAVE001")
-    reply = bot.sim.wait_for(lambda: [m for m in bot.sim.messages_in(im) if "Loaded" in m.get("text", "")], 60,
-                             what="the thread reply")[-1]
+    reply = bot.sim.wait_for(
+        lambda: [m for m in bot.sim.messages_in(im) if "Loaded" in m.get("text", "")], 60, what="the thread reply"
+    )[-1]
     assert reply.get("thread_ts"), "the answer is in the file's thread"
     table = json.dumps(reply["blocks"]).split("timing table `")[1].split("`")[0]
-    bot.sim.wait_for(lambda: [m for m in _dashboard_messages(bot)
-                              if m["metadata"]["event_payload"]["table"] == table], 120, what="the dashboard message")
+    bot.sim.wait_for(
+        lambda: [m for m in _dashboard_messages(bot) if m["metadata"]["event_payload"]["table"] == table],
+        120,
+        what="the dashboard message",
+    )
 
     bad = sample.read_bytes()[:700]
     bot.sim.send_dm_file("U0DAVE001", "cut_short.rpt", bad).wait_ack(timeout=5)
-    refused = bot.sim.wait_for(lambda: [m for m in bot.sim.messages_in(im) if "cut_short.rpt" in json.dumps(m)
-                                        and "refused" in m.get("text", "")], 60, what="the refusal")[-1]
+    refused = bot.sim.wait_for(
+        lambda: [
+            m for m in bot.sim.messages_in(im) if "cut_short.rpt" in json.dumps(m) and "refused" in m.get("text", "")
+        ],
+        60,
+        what="the refusal",
+    )[-1]
     text = json.dumps(refused["blocks"])
     assert "line" in text and "nothing was kept" in text and "Traceback" not in text
     assert bot.stop() == 0
