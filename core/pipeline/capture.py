@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -39,6 +39,20 @@ _STOPPED = "The capture service stopped before this capture ran; it will be retr
 class _Job:
     request: CaptureRequest
     future: Future[CaptureResult]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    scaled: Image.Image
+    full: Image.Image | None
+    digest: str
+    blank: bool
+
+
+def _prepare_frame(png: bytes, *, gif_width: int, keep_full: bool) -> _Frame:
+    full = Image.open(io.BytesIO(png)).convert("RGB")
+    scaled = scale_to_width(full, gif_width)
+    return _Frame(scaled, full if keep_full else None, frame_digest(png), is_blank(scaled))
 
 
 class CaptureService:
@@ -141,15 +155,28 @@ class CaptureService:
             except BrowserUnavailable as exc:
                 ready.set_exception(exc)
                 return
+            except Exception as exc:
+                ready.set_exception(
+                    BrowserUnavailable(
+                        f"Chromium at {self._executable or '(not found)'} would not start: {exc}",
+                        path=self._executable or None,
+                    )
+                )
+                return
             ready.set_result(None)
-            self._serve(playwright)
+            # Decoding and scaling a 1080p frame takes ~50 ms; a helper thread does it while the next
+            # frame is captured (Pillow and the browser pipe both release the GIL).
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="edabot-frames") as frames:
+                self._serve(playwright, frames)
         finally:
+            if not ready.done():  # whatever happened, start() must not wait forever
+                ready.set_exception(CaptureError("The capture thread stopped while starting"))
             self._fail_queued()
             self._discard_browser()
             with suppress(Exception):
                 playwright.stop()
 
-    def _serve(self, playwright: Playwright) -> None:
+    def _serve(self, playwright: Playwright, frames: ThreadPoolExecutor) -> None:
         while True:
             job = self._jobs.get()
             if job is None:
@@ -160,7 +187,7 @@ class CaptureService:
                 job.future.set_exception(CaptureError(_STOPPED))
                 continue
             try:
-                result = self._capture_with_retry(playwright, job.request)
+                result = self._capture_with_retry(playwright, frames, job.request)
             except CaptureError as exc:
                 job.future.set_exception(exc)
             except Exception as exc:
@@ -190,9 +217,20 @@ class CaptureService:
             with suppress(Exception):
                 browser.close()
 
-    def _capture_with_retry(self, playwright: Playwright, request: CaptureRequest) -> CaptureResult:
+    def _capture_with_retry(
+        self, playwright: Playwright, executor: ThreadPoolExecutor, request: CaptureRequest
+    ) -> CaptureResult:
         started = time.monotonic()
         for attempt in (1, 2):
+            prepared: list[Future[_Frame]] = []
+
+            def prepare(png: bytes, prepared: list[Future[_Frame]] = prepared) -> None:
+                prepared.append(
+                    executor.submit(
+                        _prepare_frame, png, gif_width=self._settings.gif_width, keep_full=request.keep_frames
+                    )
+                )
+
             browser = self._browser
             if browser is None or not browser.is_connected():
                 self._discard_browser()
@@ -200,24 +238,27 @@ class CaptureService:
             # A retry gets a full budget of its own: what the crash ate was not the dashboard's fault.
             deadline = time.monotonic() + self._settings.timeout_ms / 1000
             try:
-                page = capture_page(browser, request, self._settings, deadline=deadline, stop=self._stop)
+                page = capture_page(
+                    browser, request, self._settings, deadline=deadline, stop=self._stop, on_frame=prepare
+                )
             except BrowserCrashed as exc:
                 self._discard_browser()
                 if attempt == 2 or self._stop.is_set():
                     raise BrowserCrashed(f"{exc} (twice; giving up for now)") from None
                 log.warning("%s; retrying once on a fresh browser", exc)
                 continue
-            return self._write_preview(request, page, started=started, attempts=attempt)
+            frames = [future.result() for future in prepared]
+            return self._write_preview(request, page, frames, started=started, attempts=attempt)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _write_preview(
-        self, request: CaptureRequest, page: PageCapture, *, started: float, attempts: int
+        self, request: CaptureRequest, page: PageCapture, frames: list[_Frame], *, started: float, attempts: int
     ) -> CaptureResult:
         settings = self._settings
-        full = [Image.open(io.BytesIO(png)).convert("RGB") for png in page.frames]
-        scaled = [scale_to_width(frame, settings.gif_width) for frame in full]
-        blank = [i for i, frame in enumerate(scaled) if is_blank(frame)]
-        encoded = encode_gif(scaled, frame_delay_ms=settings.frame_delay_ms, width=settings.gif_width)
+        blank = [i for i, frame in enumerate(frames) if frame.blank]
+        encoded = encode_gif(
+            [frame.scaled for frame in frames], frame_delay_ms=settings.frame_delay_ms, width=settings.gif_width
+        )
         path = gif_path(settings.output_dir, request.dashboard_uid)
         try:
             write_atomically(path, encoded.data)
@@ -230,14 +271,14 @@ class CaptureService:
             path=path,
             bytes=len(encoded.data),
             frame_count=encoded.frame_count,
-            distinct_frames=count_distinct(frame_digest(png) for png in page.frames),
+            distinct_frames=count_distinct(frame.digest for frame in frames),
             duration_s=time.monotonic() - started,
             blank_frames=blank,
             panel_errors=page.panel_errors,
             url=page.url,
             attempts=attempts,
             tour=page.tour,
-            frames=full if request.keep_frames else [],
+            frames=[frame.full for frame in frames if frame.full is not None],
         )
         if result.ok:
             log.info(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -269,7 +270,9 @@ class _Capture:
         *,
         deadline: float,
         stop: threading.Event,
+        on_frame: Callable[[bytes], None] | None,
     ) -> None:
+        self.on_frame = on_frame
         self.browser = browser
         self.request = request
         self.settings = settings
@@ -278,6 +281,7 @@ class _Capture:
         self.url = request.dashboard_url()
         self.started = time.monotonic()
         self.watch = _Watch()
+        self.restless = False
 
     # -- deadlines and slices -------------------------------------------------------------------------
 
@@ -396,11 +400,12 @@ class _Capture:
             try:
                 if remaining <= 0:
                     raise PlaywrightTimeoutError("no time left")
-                frames.append(
-                    self.page.screenshot(type="png", timeout=max(1, remaining), caret="initial", animations="allow")
-                )
+                png = self.page.screenshot(type="png", timeout=max(1, remaining), caret="initial", animations="allow")
             except PlaywrightTimeoutError:
                 raise self._timeout(f"{label}the screenshot", frame_started, frame_deadline) from None
+            frames.append(png)
+            if self.on_frame is not None:
+                self.on_frame(png)
         log.debug(
             "%s: loaded in %.2f s, rendered in %.2f s more, %d frames in %.2f s",
             self.url,
@@ -487,9 +492,11 @@ class _Capture:
 
     def _wait_ready(self, deadline: float, label: str) -> None:
         """Grafana's running queries at zero, then (best effort, up to SETTLE_CAP_MS) no DOM mutation and
-        no request in flight for SETTLE_QUIET_MS."""
+        no request in flight for SETTLE_QUIET_MS. A page that never went quiet once (a clock, a live
+        panel) gets only SETTLE_QUIET_MS of that courtesy per frame, not the whole cap again."""
         since = time.monotonic()
-        settle_cap = min(deadline, since + SETTLE_CAP_MS / 1000)
+        cap_ms = SETTLE_QUIET_MS if self.restless else SETTLE_CAP_MS
+        settle_cap = min(deadline, since + cap_ms / 1000)
         while True:
             self._check_stop()
             now = time.monotonic()
@@ -513,8 +520,9 @@ class _Capture:
             except PlaywrightTimeoutError:
                 continue
             if settled_enough or self.watch.network_quiet_ms() >= SETTLE_QUIET_MS:
-                if settled_enough:
-                    log.info("%s%s kept changing for %d ms; capturing it anyway", label, self.url, SETTLE_CAP_MS)
+                if settled_enough and not self.restless:
+                    self.restless = True
+                    log.info("%s%s kept changing for %d ms; capturing it anyway", label, self.url, cap_ms)
                 return
             self.page.wait_for_timeout(50)
 
@@ -546,10 +554,12 @@ def capture_page(
     *,
     deadline: float,
     stop: threading.Event,
+    on_frame: Callable[[bytes], None] | None = None,
 ) -> PageCapture:
     """Capture `request`'s dashboard in a fresh context of `browser` (closed afterwards).
 
-    Raises CaptureTimeout when a wait runs out, BrowserCrashed when Chromium or the tab died (the caller
+    `on_frame` gets each frame's PNG as soon as it is taken, so the caller can process it while the
+    next one is being captured. Raises CaptureTimeout when a wait runs out, BrowserCrashed when Chromium or the tab died (the caller
     retries on a fresh browser), CaptureError for anything else; no message ever holds the token.
     """
-    return _Capture(browser, request, settings, deadline=deadline, stop=stop).run()
+    return _Capture(browser, request, settings, deadline=deadline, stop=stop, on_frame=on_frame).run()

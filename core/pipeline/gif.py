@@ -38,11 +38,12 @@ class EncodedGif:
 def encode_gif(frames: Sequence[Image.Image], *, frame_delay_ms: int, width: int) -> EncodedGif:
     """An animated GIF of `frames` scaled down to `width`, each shown `frame_delay_ms`, looping forever.
 
-    One palette shared by all frames (median cut over all of them): colours do not flicker between
-    frames, and Pillow can store each later frame as the rectangle that changed, with unchanged pixels
-    transparent. No dithering: dashboards are flat UI colours, and dither noise looks worse and defeats
-    GIF's LZW compression. Consecutive frames that come out identical are stored once with their
-    durations added, so every frame in the file is a different picture.
+    One palette shared by all frames (median cut over all of them, near-duplicate entries folded
+    together): colours do not flicker between frames, and Pillow can store each later frame as the
+    rectangle that changed, with unchanged pixels transparent. No dithering: dashboards are flat UI
+    colours, and dither noise looks worse and defeats GIF's LZW compression. Consecutive frames that
+    come out identical are stored once with their durations added, so every frame in the file is a
+    different picture.
     """
     if not frames:
         raise ValueError("encode_gif needs at least one frame")
@@ -52,7 +53,8 @@ def encode_gif(frames: Sequence[Image.Image], *, frame_delay_ms: int, width: int
     palette = _shared_palette(scaled)
     indices = [np.asarray(frame.quantize(palette=palette, dither=Image.Dither.NONE)) for frame in scaled]
     colours = np.array(palette.getpalette() or [], dtype=np.int16).reshape(-1, 3)[:_COLOURS]
-    usage = np.bincount(np.concatenate([i.ravel() for i in indices]), minlength=256)[:_COLOURS]
+    # Pillow's palette holds only the colours median cut found (one for a blank page), not always 255.
+    usage = np.bincount(np.concatenate([i.ravel() for i in indices]), minlength=len(colours))[: len(colours)]
     lut = _merge_close_colours(colours, usage)
     flat_palette = colours.astype(np.uint8).ravel().tolist()
 
