@@ -48,7 +48,7 @@ def main() -> int:
             "SLACK_BOT_TOKEN": sim.bot_token, "SLACK_APP_TOKEN": sim.app_token, "SLACK_API_URL": sim.api_url,
             "CREDENTIALS_KEY": Fernet.generate_key().decode(), "LOG_FILE": str(data / "app.log"),
             "GRAFANA_BASE_URL": grafana.base_url, "GRAFANA_API_KEY": grafana.token, "SLACK_CHANNEL_ID": CHANNEL_ID,
-            "SCAN_INTERVAL_SECONDS": str(args.interval), "CHROMIUM_PATH": chromium,
+            "SCAN_INTERVAL_SECONDS": str(args.interval), "CHROMIUM_PATH": chromium, "PORT": "0",
         }
         bot = BotProcess(sim, data, data / "app.log", env)
         bot.start()

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import logs
+from bot.api.server import ApiServerError
 from bot.config import Settings, SettingsError, ensure_credentials_key, load_settings
 from core.errors import CredentialsKeyError, EdabotError
 
@@ -246,6 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return commands[args.command]()
     except CredentialsKeyError as exc:
         print(f"edabot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ApiServerError as exc:
+        print(f"edabot: {exc} (HOST/PORT)", file=sys.stderr)
         return EXIT_CONFIG
     except EdabotError as exc:
         print(f"edabot: {exc}", file=sys.stderr)

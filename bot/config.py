@@ -246,7 +246,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         chromium_path=r.text("CHROMIUM_PATH"),
         scan_interval_seconds=r.integer("SCAN_INTERVAL_SECONDS", 60, low=1, high=86400),
         host=r.text("HOST", "127.0.0.1") or "127.0.0.1",
-        port=r.integer("PORT", 8050, low=1, high=65535),
+        port=r.integer("PORT", 8050, low=0, high=65535),  # 0: any free port (tests, several processes)
         log_file=Path(r.text("LOG_FILE", "logs/app.log") or "logs/app.log"),
         log_level=log_level,
         warnings=tuple(key_warnings),

@@ -134,6 +134,9 @@ def build_pipeline_ports(settings: Settings, metrics: Metrics | None = None) -> 
 def run(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.api.app import build_api
+    from bot.api.health import HealthProbe, health_router
+    from bot.api.server import ApiServer
     from bot.app import build_app
     from bot.scheduler import PipelineScheduler
 
@@ -153,9 +156,19 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     handler = None
+    api: ApiServer | None = None
     idle = True
     try:
         app = build_app(settings, services)
+        probe = HealthProbe(
+            core,
+            last_tick=lambda: scheduler.last_tick_at,
+            socket_connected=lambda: handler is not None and handler.client.is_connected(),
+        )
+        api = ApiServer(
+            build_api(services, extra_routers=[health_router(probe, metrics)]), settings.host, settings.port
+        ).start()
+        log.info("REST API, /healthz and /metrics on http://%s:%s", settings.host, api.port)
         assert settings.slack_app_token is not None
         handler = SocketModeHandler(app, settings.slack_app_token.reveal(), concurrency=10)
         handler.connect()  # non-blocking: the main thread waits for a signal below
@@ -164,6 +177,8 @@ def run(settings: Settings) -> int:
         stop.wait()
     finally:
         scheduler.shutdown()
+        if api is not None:
+            api.stop()
         if handler is not None:
             handler.close()
         capture.close()  # an in-flight capture fails now; its row is released just below

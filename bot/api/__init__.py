@@ -1,0 +1,1 @@
+"""The REST API (FastAPI): `app.build_api(services)` builds it, `server.ApiServer` serves it on a thread."""

@@ -8,6 +8,7 @@ them for API clients.
 from __future__ import annotations
 
 from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from core.credentials import MaskedCredential

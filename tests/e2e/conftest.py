@@ -66,6 +66,14 @@ class BotProcess:
     def output(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in self.outputs if p.exists())
 
+    def api_url(self) -> str:
+        """Where the REST API of the running process listens (it binds a free port in tests)."""
+        import re
+
+        found = re.findall(r"REST API, /healthz and /metrics on (http://[0-9.]+:\d+)", self.output())
+        assert found, "the process did not start its REST API"
+        return found[-1]
+
     def admin_url(self, database: str = "postgres") -> str:
         password = (self.data_dir / ".edabot" / "pg-superuser.password").read_text().strip()
         port = (self.data_dir / ".edabot" / "pg-port").read_text().strip()
@@ -91,6 +99,7 @@ def bot() -> Iterator[BotProcess]:
             "CREDENTIALS_KEY": Fernet.generate_key().decode(),
             "LOG_FILE": str(tmp_path / "logs" / "app.log"),
             "LOG_LEVEL": "DEBUG",
+            "PORT": "0",  # several bots (and other test runs) on one machine
         }
         process = BotProcess(sim, tmp_path, tmp_path / "logs" / "app.log", env)
         try:

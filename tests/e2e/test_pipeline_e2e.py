@@ -108,6 +108,19 @@ def test_new_table_is_posted_once_with_figures_and_an_animated_preview(bot: BotP
     assert row is not None and row[0] == "posted" and row[1] == message["ts"]
     assert grafana.dashboard(row[2]) is not None
 
+    # Operators see it too: health and Prometheus metrics from the same process.
+    import httpx
+
+    health = httpx.get(bot.api_url() + "/healthz", timeout=10)
+    assert health.status_code == 200 and health.json()["status"] == "ok", health.text
+    metrics = httpx.get(bot.api_url() + "/metrics", timeout=10).text
+    assert 'edabot_dashboards{state="posted"} 1.0' in metrics
+    assert (
+        "edabot_capture_seconds_count 1.0" in metrics
+        and 'edabot_slack_calls_total{method="chat.postMessage"}' in metrics
+    )
+    assert "edabot_ack_seconds_count" in metrics and 'edabot_grafana_calls_total{method="POST"}' in metrics
+
     # Refresh preview replaces the picture in the same message.
     old_file = image["slack_file"]["id"]
     bot.sim.click_button("U0ALICE01", "edabot_refresh_preview", message=message, channel_id=CHANNEL_ID).wait_ack(3)
