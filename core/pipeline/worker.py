@@ -151,6 +151,22 @@ class _Snapshot:
     bot_token: Secret | None
     last_error: str | None
 
+    def job(self, preview: PreviewResult | None, *, channel: str | None, since: datetime | None) -> Job:
+        return Job(
+            dashboard_id=self.row_id,
+            username=self.username,
+            slack_user_id=self.slack_user_id,
+            kind=self.kind,
+            database=self.database,
+            table=self.table,
+            grafana_url=self.grafana_url or "",
+            figures=self.figures,
+            preview=preview,
+            channel=channel,
+            bot_token=self.bot_token,
+            since=since,
+        )
+
 
 def _snapshot(ctx: CoreContext, session: Any, row: Dashboard) -> _Snapshot:
     user = session.get(User, row.user_id)
@@ -233,20 +249,8 @@ def _capture(ports: Ports, snap: _Snapshot) -> Any:
 
 def _send(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapshot) -> Any:
     problems = list(snap.figures.get("preview_problems") or [])
-    job = Job(
-        dashboard_id=snap.row_id,
-        username=snap.username,
-        slack_user_id=snap.slack_user_id,
-        kind=snap.kind,
-        database=snap.database,
-        table=snap.table,
-        grafana_url=snap.grafana_url or "",
-        figures=snap.figures,
-        preview=PreviewResult(Path(snap.gif_path) if snap.gif_path else None, not problems, problems),
-        channel=snap.channel,
-        bot_token=snap.bot_token,
-        since=snap.send_started_at,
-    )
+    preview = PreviewResult(Path(snap.gif_path) if snap.gif_path else None, not problems, problems)
+    job = snap.job(preview, channel=snap.channel, since=snap.send_started_at)
     posted = ports.notifier.find_posted(job) if snap.send_started_at is not None else None
     if posted is None:
         # Committed before the send: from here on, a retry looks for the message before sending again.
@@ -278,20 +282,7 @@ def refresh_preview(ctx: CoreContext, ports: Ports, dashboard_id: int) -> Posted
     snap, channel, ts = _job_for(ctx, dashboard_id)
     assert snap.grafana_uid is not None
     result = ports.previewer.preview(uid=snap.grafana_uid, token=snap.grafana_token)
-    job = Job(
-        dashboard_id=snap.row_id,
-        username=snap.username,
-        slack_user_id=snap.slack_user_id,
-        kind=snap.kind,
-        database=snap.database,
-        table=snap.table,
-        grafana_url=snap.grafana_url or "",
-        figures=snap.figures,
-        preview=result,
-        channel=channel,
-        bot_token=snap.bot_token,
-        since=None,
-    )
+    job = snap.job(result, channel=channel, since=None)
     posted = ports.notifier.replace(job, Posted(channel=channel, ts=ts, file_id=None))
     with ctx.db.session() as session:
         row = session.get(Dashboard, dashboard_id)
