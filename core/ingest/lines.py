@@ -7,16 +7,21 @@ wrong, and a line-length cap keeps a binary file without newlines from being rea
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import partial
 from typing import BinaryIO, NamedTuple
 
 from core.ingest.errors import ReportParseError, shorten
 
 MAX_LINE_BYTES = 1 << 20
+READ_BLOCK_BYTES = 1 << 16
 
 
 class Line(NamedTuple):
     no: int
     text: str
+
+
+_new_line = partial(tuple.__new__, Line)  # Line((no, text)) without the namedtuple's Python-level __new__
 
 
 class Cursor:
@@ -48,16 +53,63 @@ def decode_line(raw: bytes, no: int, cursor: Cursor) -> str:
 
 
 def read_lines(stream: BinaryIO, cursor: Cursor) -> Iterator[Line]:
-    """Yield the stream's lines, numbered from 1, keeping ``cursor.line_no`` up to date."""
+    """Yield the stream's lines, numbered from 1, keeping ``cursor.line_no`` up to date.
+
+    The stream is read and decoded a block of whole lines at a time; a block holding a NUL byte, bytes
+    that are not UTF-8 or a line over the cap is redone line by line so the error names its line.
+    """
     no = 0
+    carry = b""
+    new_line = _new_line
     while True:
         try:
-            raw = stream.readline(MAX_LINE_BYTES + 1)
+            block = stream.read(READ_BLOCK_BYTES)
         except OSError as exc:
             raise cursor.error("a readable file", f"a read error ({exc})", no + 1) from None
-        if not raw:
+        if not block:
+            if carry:
+                no += 1
+                cursor.line_no = no
+                yield from _checked_lines([carry], no, cursor)
             return
-        no += 1
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:
+            carry = data
+            if len(carry) > MAX_LINE_BYTES:
+                cursor.line_no = no + 1
+                raise cursor.error("a text line shorter than 1 MiB", "a longer line (is this a binary file?)", no + 1)
+            continue
+        body, carry = data[:cut], data[cut:]
+        text = None
+        if len(body) <= MAX_LINE_BYTES and b"\x00" not in body:
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+        if text is None:
+            raws = body.split(b"\n")
+            raws.pop()  # body ends with a newline
+            for line in _checked_lines([raw + b"\n" for raw in raws], no + 1, cursor):
+                no = line.no
+                yield line
+            continue
+        if "\r" in text:
+            texts = [t.rstrip("\r") for t in text.split("\n")]
+        else:
+            texts = text.split("\n")
+        texts.pop()
+        if no == 0 and texts[0].startswith("\ufeff"):
+            texts[0] = texts[0][1:]
+        for t in texts:
+            no += 1
+            cursor.line_no = no
+            yield new_line((no, t))
+
+
+def _checked_lines(raws: list[bytes], first_no: int, cursor: Cursor) -> Iterator[Line]:
+    """Lines one at a time with every check (length, NUL, UTF-8), numbered from ``first_no``."""
+    for no, raw in enumerate(raws, start=first_no):
         cursor.line_no = no
         if len(raw) > MAX_LINE_BYTES:
             raise cursor.error("a text line shorter than 1 MiB", "a longer line (is this a binary file?)", no)

@@ -1,7 +1,8 @@
 """Load a parsed report into a per-user database: the shared canonical tables plus one new table per run.
 
-Everything happens in one transaction: facts stream from the parser into a COPY (so memory stays flat),
-and if the parser fails half-way the whole load, run record included, is rolled back.
+Everything happens in one transaction: facts stream from the parser into one temporary CSV file per
+table (so memory stays flat), each file is then COPYed into its typed table, and if the parser or the
+database fails half-way the whole load, run record included, is rolled back.
 """
 
 from __future__ import annotations
@@ -9,15 +10,20 @@ from __future__ import annotations
 import json
 import math
 import re
-import uuid
-from collections.abc import Iterator
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import psycopg
 from psycopg import sql
+from psycopg.copy import Copy, FileWriter
 
 from core.ingest.formats import ReportFormat, ReportKind, kind_for
 from core.ingest.records import Fact, ParsedReport, RunInfo, TimingPath
@@ -61,25 +67,196 @@ class LoadResult:
         return f"public.{self.table}"
 
 
-def _clean(value: Any) -> Any:
+# ---- spooling rows ---------------------------------------------------------------------------------
+#
+# A connection runs one COPY at a time and the facts of several tables interleave in the stream, so each
+# table's rows are spooled to a temporary file of its own, in COPY's binary format (written by psycopg's
+# C row formatter through a FileWriter, typed by the target table's own column types), then each file
+# is copied into its typed table in the same transaction. Binary rather than text or CSV because a
+# float written as text costs a shortest-repr conversion on the client and a parse on the server; the
+# binary format is exact, and a string needs no escaping in it.
+
+_BATCH_ROWS = 2048
+_READ_BYTES = 1 << 20
+_FLOAT8_OID = 701
+_TEXT_OID = 25  # strings of every string type (char(1) included) are sent as text: same binary form
+
+
+def _finite(value: Any) -> Any:
+    """Non-finite floats are stored as NULL (as they always have been)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
 
 
-def _rows(fact: Fact) -> Iterator[tuple[str, dict[str, Any]]]:
-    if isinstance(fact, TimingPath):
-        yield fact.TABLE, fact.row()
-        for point in fact.points:
-            row = point.row()
-            row["path_index"] = fact.path_index
-            yield point.TABLE, row
-        return
-    yield fact.TABLE, fact.row()
+def _column_types(conn: psycopg.Connection[Any], schema: str, table: str, columns: tuple[str, ...]) -> list[int]:
+    """The type oid to format each column with in binary COPY, in ``columns`` order."""
+    rows = conn.execute(
+        "SELECT a.attname, CASE WHEN t.typcategory = 'S' THEN %s ELSE a.atttypid::int END "
+        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+        "WHERE a.attrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass AND a.attnum > 0 "
+        "AND NOT a.attisdropped",
+        (_TEXT_OID, schema, table),
+    ).fetchall()
+    types = {str(name): int(oid) for name, oid in rows}
+    missing = [c for c in columns if c not in types]
+    if missing:
+        raise IngestError(f"table {schema}.{table} has no column {', '.join(missing)}")
+    return [types[c] for c in columns]
 
 
-def _json(row: dict[str, Any]) -> str:
-    return json.dumps({k: _clean(v) for k, v in row.items()}, allow_nan=False, separators=(",", ":"))
+class _Spool:
+    """One table's rows, written in COPY binary format to a temporary file, in batches.
+
+    Rows wait in a short list so that non-finite floats (stored as NULL) can be looked for a batch at a
+    time in C (their sum is not finite) rather than value by value.
+    """
+
+    __slots__ = ("columns", "copy", "count", "file", "floats", "pending", "table")
+
+    def __init__(
+        self, cursor: psycopg.Cursor[Any], table: str, columns: tuple[str, ...], oids: list[int], file: IO[bytes]
+    ) -> None:
+        self.table = table
+        self.columns = columns  # as written, run_id first
+        self.count = 0
+        self.file = file
+        self.pending: list[tuple[Any, ...]] = []
+        positions = [i for i, oid in enumerate(oids) if oid == _FLOAT8_OID]
+        self.floats: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+        if len(positions) == 1:
+            only = positions[0]
+            self.floats = lambda row: (row[only],)
+        elif positions:
+            self.floats = itemgetter(*positions)
+        # A cursor of its own that never runs a statement: the Copy only borrows its adapters.
+        self.copy = Copy(cursor, binary=True, writer=FileWriter(file))
+        self.copy.set_types(oids)
+
+    def add(self, values: tuple[Any, ...]) -> None:
+        pending = self.pending
+        pending.append(values)
+        if len(pending) >= _BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        rows = self.pending
+        if not rows:
+            return
+        floats = self.floats
+        if floats is not None and not math.isfinite(sum(filter(None, chain.from_iterable(map(floats, rows))))):
+            rows = [tuple(map(_finite, row)) for row in rows]
+        deque(map(self.copy.write_row, rows), maxlen=0)
+        self.count += len(rows)
+        self.pending = []
+
+    def copy_into(self, conn: psycopg.Connection[Any], schema: sql.Identifier) -> None:
+        self.flush()
+        self.copy.finish(None)  # writes the binary trailer
+        self.file.seek(0)
+        statement = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT binary)").format(
+            schema, sql.Identifier(self.table), sql.SQL(", ").join(map(sql.Identifier, self.columns))
+        )
+        read = self.file.read
+        with conn.cursor() as cur, cur.copy(statement) as copy:
+            while chunk := read(_READ_BYTES):
+                copy.write(chunk)
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """How a record class becomes rows: its table, its columns and a getter of their values."""
+
+    table: str
+    columns: tuple[str, ...]
+    values: Callable[[Any], tuple[Any, ...]]
+
+
+_SPECS: dict[type, _Spec] = {}
+
+
+def _row_values(fact: Fact) -> tuple[Any, ...]:
+    return tuple(fact.row().values())
+
+
+def _spec(fact: Fact) -> _Spec:
+    cls = type(fact)
+    spec = _SPECS.get(cls)
+    if spec is not None:
+        return spec
+    if cls.row is Fact.row:
+        columns = cls.columns()
+        getter = attrgetter(*columns)
+        values: Callable[[Any], tuple[Any, ...]] = getter if len(columns) > 1 else (lambda f: (getter(f),))
+    else:  # a row() of its own (re-typed values: a dict for jsonb, a list for an array): use it
+        columns = tuple(fact.row())
+        values = _row_values
+    spec = _SPECS[cls] = _Spec(fact.TABLE, columns, values)
+    return spec
+
+
+class _Spools:
+    """The spool files of one load, one per table, created as rows arrive."""
+
+    def __init__(self, conn: psycopg.Connection[Any], schema: str, run_id: int, directory: str | None) -> None:
+        self.conn = conn
+        self.schema = schema
+        self.run_id = run_id
+        self.directory = directory
+        self.by_table: dict[str, _Spool] = {}
+        self._files = ExitStack()
+
+    def open(self, table: str, columns: tuple[str, ...]) -> _Spool:
+        spool = self.by_table.get(table)
+        if spool is None:
+            columns = ("run_id", *columns)
+            oids = _column_types(self.conn, self.schema, table, columns)
+            # Closed, and so removed, by close() through the ExitStack.
+            temp = tempfile.TemporaryFile(prefix=f"edabot-{table}-", suffix=".copy", dir=self.directory)  # noqa: SIM115
+            file = self._files.enter_context(temp)
+            cursor = self._files.enter_context(self.conn.cursor())
+            spool = self.by_table[table] = _Spool(cursor, table, columns, oids, file)
+        elif spool.columns[1:] != columns:
+            raise IngestError(f"records of table {table} disagree on its columns")
+        return spool
+
+    def write(self, facts: Iterator[Fact]) -> None:
+        """Spool every fact (and the points of every timing path), keeping memory flat."""
+        run_id = self.run_id
+        run = (run_id,)
+        last_cls: type | None = None
+        last_add: Callable[[tuple[Any, ...]], None] = _never
+        last_values: Callable[[Any], tuple[Any, ...]] = _row_values
+        point_cls: type | None = None
+        point_add: Callable[[tuple[Any, ...]], None] = _never
+        point_values: Callable[[Any], tuple[Any, ...]] = _row_values
+        for fact in facts:
+            cls = type(fact)
+            if cls is not last_cls:
+                spec = _spec(fact)
+                last_cls, last_add, last_values = cls, self.open(spec.table, spec.columns).add, spec.values
+            last_add(run + last_values(fact))
+            if not isinstance(fact, TimingPath) or not fact.points:
+                continue
+            head = (run_id, fact.path_index)
+            for point in fact.points:
+                if type(point) is not point_cls:
+                    spec = _spec(point)
+                    point_cls, point_values = type(point), spec.values
+                    point_add = self.open(spec.table, ("path_index", *spec.columns)).add
+                point_add(head + point_values(point))
+
+    def counts(self) -> dict[str, int]:
+        for spool in self.by_table.values():
+            spool.flush()
+        return {table: spool.count for table, spool in self.by_table.items()}
+
+    def close(self) -> None:
+        self._files.close()
+
+
+def _never(row: tuple[Any, ...]) -> None:
+    raise AssertionError("no spool chosen")
 
 
 def _slug(text: str | None) -> str:
@@ -125,11 +302,14 @@ def load_report(
     table_name: str | None = None,
     kind: ReportKind | None = None,
     shared_schema: str = SHARED_SCHEMA,
+    spool_dir: str | None = None,
 ) -> LoadResult:
     """Store a parsed report: its facts in the shared canonical tables and its primary facts in a new
     ``public`` table named from design/stage/time/run id (or ``table_name`` if given).
 
-    Runs inside ``conn.transaction()``: a parse error or DB error leaves nothing behind. Raises
+    Runs inside ``conn.transaction()``: a parse error or DB error leaves nothing behind. Rows are
+    spooled to temporary files (in ``spool_dir``, default the system's temporary directory) while the
+    report is parsed, then copied into their tables; the files are removed either way. Raises
     ReportParseError for a bad file, IngestError for an unusable ``table_name``.
     """
     kind = kind or kind_for(parsed.format)
@@ -139,38 +319,30 @@ def load_report(
             "starting with a letter, at most 63 characters"
         )
     schema = sql.Identifier(shared_schema)
-    stage_table = sql.Identifier(f"_edabot_stage_{uuid.uuid4().hex[:12]}")
-    counts: dict[str, int] = dict.fromkeys(FACT_TABLES, 0)
     with conn.transaction():
         _ensure_schema(conn, shared_schema)
-        conn.execute(
-            sql.SQL("CREATE TEMP TABLE {} (seq bigserial, tbl text NOT NULL, fact jsonb NOT NULL)").format(stage_table)
-        )
-        # One COPY for every fact type (a connection can run only one COPY at a time); the rows are
-        # then moved server-side into their typed tables.
-        with conn.cursor().copy(sql.SQL("COPY {} (tbl, fact) FROM STDIN").format(stage_table)) as copy:
-            for fact in parsed.facts:
-                for table, row in _rows(fact):
-                    counts[table] += 1
-                    copy.write_row((table, _json(row)))
-        run = parsed.run
-        primary = _choose_primary(parsed.format, kind, counts)
-        run_id = _insert_run(conn, schema, run, kind)
-        when = run.started_at or datetime.now(UTC)
-        name = table_name or run_table_name(table_prefix or kind.value, run, when, run_id)
-        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'public."{name}"',)).fetchone()
-        if exists is not None and exists[0]:
-            raise IngestError(f"table public.{name} already exists; choose another table name")
-        for table, n in counts.items():
-            if n:
-                target = sql.SQL("{}.{}").format(schema, sql.Identifier(table))
-                conn.execute(
-                    sql.SQL(
-                        "INSERT INTO {target} SELECT (jsonb_populate_record(NULL::{target}, "
-                        "fact || jsonb_build_object('run_id', %s::bigint))).* FROM {stage} WHERE tbl = %s ORDER BY seq"
-                    ).format(target=target, stage=stage_table),
-                    (run_id, table),
-                )
+        # The rows carry the run id, so take it now; the run record is inserted once the facts are read
+        # (parsers fill the run in as they go) and before the rows that reference it are copied in.
+        run_id = _next_run_id(conn, shared_schema)
+        spools = _Spools(conn, shared_schema, run_id, spool_dir)
+        try:
+            spools.write(parsed.facts)
+            counts: dict[str, int] = dict.fromkeys(FACT_TABLES, 0)
+            counts.update(spools.counts())
+            run = parsed.run
+            primary = _choose_primary(parsed.format, kind, counts)
+            _insert_run(conn, schema, run, kind, run_id)
+            when = run.started_at or datetime.now(UTC)
+            name = table_name or run_table_name(table_prefix or kind.value, run, when, run_id)
+            exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'public."{name}"',)).fetchone()
+            if exists is not None and exists[0]:
+                raise IngestError(f"table public.{name} already exists; choose another table name")
+            for table in FACT_TABLES:
+                spool = spools.by_table.get(table)
+                if spool is not None and spool.count:
+                    spool.copy_into(conn, schema)
+        finally:
+            spools.close()
         source = sql.SQL("{}.{}").format(schema, sql.Identifier(primary))
         public = sql.SQL("public.{}").format(sql.Identifier(name))
         conn.execute(
@@ -188,7 +360,6 @@ def load_report(
         )
         conn.execute(sql.SQL("COMMENT ON TABLE {} IS {}").format(public, sql.Literal(comment)))
         conn.execute(sql.SQL("UPDATE {}.eda_runs SET run_table = %s WHERE run_id = %s").format(schema), (name, run_id))
-        conn.execute(sql.SQL("DROP TABLE {}").format(stage_table))
     return LoadResult(
         run_id=run_id,
         table=name,
@@ -207,16 +378,26 @@ def _choose_primary(fmt: ReportFormat, kind: ReportKind, counts: dict[str, int])
     return next((t for t in order if counts.get(t)), order[0])
 
 
-def _insert_run(conn: psycopg.Connection[Any], schema: sql.Identifier, run: RunInfo, kind: ReportKind) -> int:
+def _next_run_id(conn: psycopg.Connection[Any], schema: str) -> int:
     row = conn.execute(
+        "SELECT nextval(pg_get_serial_sequence(quote_ident(%s) || '.eda_runs', 'run_id'))", (schema,)
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _insert_run(
+    conn: psycopg.Connection[Any], schema: sql.Identifier, run: RunInfo, kind: ReportKind, run_id: int
+) -> None:
+    conn.execute(
         sql.SQL(
-            "INSERT INTO {}.eda_runs (source_tool, design, platform, flow_variant, run_tag, started_at, "
+            "INSERT INTO {}.eda_runs (run_id, source_tool, design, platform, flow_variant, run_tag, started_at, "
             "tool_version, scripts_commit, run_uuid, time_unit, power_unit, source_path, format, kind, "
             "stage, corner, schema_version) "
-            "VALUES (%s, %s, %s, coalesce(%s, 'base'), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "RETURNING run_id"
+            "VALUES (%s, %s, %s, %s, coalesce(%s, 'base'), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         ).format(schema),
         (
+            run_id,
             run.source_tool,
             run.design,
             run.platform,
@@ -235,9 +416,7 @@ def _insert_run(conn: psycopg.Connection[Any], schema: sql.Identifier, run: RunI
             run.corner,
             run.schema_version,
         ),
-    ).fetchone()
-    assert row is not None
-    return int(row[0])
+    )
 
 
 def ingest_file(

@@ -36,15 +36,30 @@ class RunInfo:
     schema_version: str | None = None
 
 
+# Per record class: the fields that are columns of its table, computed once (see Fact.columns).
+_COLUMNS: dict[type, tuple[str, ...]] = {}
+
+
 class Fact:
     """Base of every fact record; ``TABLE`` is the canonical table (notes §4) it is loaded into."""
 
     __slots__ = ()
     TABLE: ClassVar[str]
+    # Fields that are not columns of ``TABLE`` (nested records, parser bookkeeping).
+    NOT_COLUMNS: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        """The fields stored as columns of ``TABLE``, in field order (computed once per class)."""
+        cols = _COLUMNS.get(cls)
+        if cols is None:
+            cols = tuple(f.name for f in fields(cls) if f.name not in cls.NOT_COLUMNS)  # type: ignore[arg-type]
+            _COLUMNS[cls] = cols
+        return cols
 
     def row(self) -> dict[str, Any]:
         """Column name -> value, as the loader writes it."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+        return {name: getattr(self, name) for name in self.columns()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +82,7 @@ class PathPoint(Fact):
 @dataclass(frozen=True, slots=True)
 class TimingPath(Fact):
     TABLE: ClassVar[str] = "timing_paths"
+    NOT_COLUMNS: ClassVar[frozenset[str]] = frozenset({"points", "line_no"})
     path_index: int
     stage: str | None
     report_section: str | None
@@ -95,11 +111,6 @@ class TimingPath(Fact):
     time_unit: str | None
     points: tuple[PathPoint, ...] = ()
     line_no: int = 0  # where the path starts in the report, for messages
-
-    def row(self) -> dict[str, Any]:
-        out = Fact.row(self)
-        del out["points"], out["line_no"]
-        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,14 @@ _CLOCKED_BY_RE = re.compile(r"clocked by (\S+?)\)?$")
 _CLOCK_ROW_RE = re.compile(r"^clock (\S+) \((rise|fall) edge\)")
 _NET_RE = re.compile(r"^(\S+) \(net\)(?:\s+(\S.*))?$")
 _PORT_RE = re.compile(r"^(\S+) \((in|out|inout)\)(?:\s+(\S.*))?$")
+_PORT_KINDS = frozenset({"in", "out", "inout"})
 _PIN_RE = re.compile(r"^(\S+) \(([^()\s]+)\)(?:\s+(\S.*))?$")
 _TOKEN_RE = re.compile(r"\S+")
+# From a position: blanks, then a whole token that is a number (numbers.is_number's grammar).
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_LEADING_NUMBER_RE = re.compile(rf"\s*({_NUMBER})(?!\S)")
+# From a position: blanks, an edge marker as a token of its own, blanks, and the next token's start.
+_EDGE_MARK_RE = re.compile(r"\s*([\^v])\s+(\S)")
 
 # Header words -> the PathPoint field they fill (OpenSTA and Synopsys spellings).
 _COLUMN_FIELDS = {
@@ -47,6 +53,13 @@ _SYNOPSYS_MARKS = {"r", "f", "*", "&", "e", "~", "H", "^", "v", "<-", "$"}
 _EDGE = {"^": "r", "v": "f", "r": "r", "f": "f"}
 
 
+def _opensta_row_re(columns: int) -> re.Pattern[str]:
+    """Up to ``columns`` whole-token numbers (one group each), blanks, then an optional edge marker
+    followed by another token (the last group); the match ends where the description starts."""
+    numbers = rf"(?:\s*({_NUMBER})(?!\S))?" * columns
+    return re.compile(numbers + r"\s*(?:([\^v])\s+(?=\S))?")
+
+
 @dataclass(slots=True)
 class Row:
     numbers: dict[str, float]
@@ -62,6 +75,9 @@ class ColumnLayout:
     columns: list[tuple[str, int]]  # (field, right edge)
     desc_col: int
     has_src_attr: bool
+    # Right edge of a number -> the column nearest to it, filled in as edges are seen.
+    _nearest: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
+    _row_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_header(cls, text: str) -> ColumnLayout | None:
@@ -80,21 +96,61 @@ class ColumnLayout:
         return self._parse_synopsys(text) if self.synopsys else self._parse_opensta(text)
 
     def _parse_opensta(self, text: str) -> Row:
-        tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
+        # Numbers are right-aligned left of the edge-marker column (two left of the description): take
+        # whole-token numbers starting before it, then an optional ^/v marker, then the description.
+        # One match of the layout's row pattern reads a row with up to one number per column; rows it
+        # cannot settle (more numbers, or one starting too far right) carry on token by token.
+        row_re = self._row_re
+        if row_re is None:
+            # One group more than there are columns, so a row with a number in every column is settled too.
+            row_re = self._row_re = _opensta_row_re(len(self.columns) + 1)
+        m = row_re.match(text)
+        assert m is not None  # every part of the pattern is optional
+        groups = m.groups()
+        limit = self.desc_col - 2
         nums: list[tuple[int, float]] = []
-        i = 0
-        # Numbers are right-aligned left of the edge-marker column (two left of the description).
-        while i < len(tokens) and tokens[i][0] < self.desc_col - 2 and is_number(tokens[i][2]):
-            value = to_float(tokens[i][2])
-            if value is not None:
-                nums.append((tokens[i][1], value))
-            i += 1
+        pos = 0
+        last = len(groups) - 1  # the edge marker's group; the numbers' come before it
+        for i in range(last):
+            token = groups[i]
+            if token is None:
+                break
+            if m.start(i + 1) >= limit:
+                return self._parse_opensta_rest(text, nums, pos)
+            value = float(token)
+            pos = m.end(i + 1)
+            if value - value == 0.0:  # finite (INF and NaN are not numbers here)
+                nums.append((pos, value))
+        else:
+            return self._parse_opensta_rest(text, nums, pos)
         edge = None
-        if i + 1 < len(tokens) and tokens[i][2] in ("^", "v") and tokens[i][0] < self.desc_col:
-            edge = _EDGE[tokens[i][2]]
-            i += 1
-        description = text[tokens[i][0] :].rstrip() if i < len(tokens) else ""
-        return Row(self._assign(nums), edge, description)
+        mark = groups[last]
+        if mark is None:
+            description = text[m.end() :].rstrip()
+        elif m.start(last + 1) < self.desc_col:
+            edge = _EDGE[mark]
+            description = text[m.end() :].rstrip()
+        else:
+            description = text[m.start(last + 1) :].rstrip()
+        return Row(self._assign(nums) if nums else {}, edge, description)
+
+    def _parse_opensta_rest(self, text: str, nums: list[tuple[int, float]], pos: int) -> Row:
+        """Carry on from ``pos`` (after the numbers in ``nums``) one token at a time."""
+        limit = self.desc_col - 2
+        match = _LEADING_NUMBER_RE.match
+        while (m := match(text, pos)) is not None and m.start(1) < limit:
+            value = float(m.group(1))
+            if value - value == 0.0:
+                nums.append((m.end(1), value))
+            pos = m.end()
+        edge = None
+        m = _EDGE_MARK_RE.match(text, pos)
+        if m is not None and m.start(1) < self.desc_col:
+            edge = _EDGE[m.group(1)]
+            description = text[m.start(2) :].rstrip()
+        else:
+            description = text[pos:].strip()
+        return Row(self._assign(nums) if nums else {}, edge, description)
 
     def _parse_synopsys(self, text: str) -> Row:
         tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN_RE.finditer(text)]
@@ -123,8 +179,11 @@ class ColumnLayout:
             return {}
         out: dict[str, float] = {}
         if self.columns:
+            nearest = self._nearest
             for end, value in nums:
-                name = min(self.columns, key=lambda c: abs(c[1] - end))[0]
+                name = nearest.get(end)
+                if name is None:
+                    name = nearest[end] = min(self.columns, key=lambda c: abs(c[1] - end))[0]
                 if name in out:
                     break
                 out[name] = value
@@ -248,19 +307,25 @@ class PathReader:
     def _read_body(self, st: _PathState, layout: ColumnLayout) -> None:
         phase = "launch"  # launch -> capture -> check
         pending: str | None = None  # a Synopsys point name whose numbers wrapped to the next line
+        parse = layout._parse_synopsys if layout.synopsys else layout._parse_opensta  # layout.parse, one call less
         for line in self.lines:
             text = line.text
-            if not text.strip() or _DASHES_RE.match(text):
+            stripped = text.strip()
+            if not stripped:
                 continue
-            if STARTPOINT_RE.match(text) or _SECTION_BANNER_RE.match(text):
+            # The first visible character rules out most of the line patterns before any regex runs.
+            first = stripped[0]
+            if first == "-" and _DASHES_RE.match(text):
+                continue
+            if (first == "S" and STARTPOINT_RE.match(text)) or (first == "=" and _SECTION_BANNER_RE.match(text)):
                 # A new path or an ORFS/OpenLane section banner: this path was cut short.
                 raise self.lines.error(
                     f"a 'slack (MET)' or 'slack (VIOLATED)' line ending the path that starts at line {st.start_line}",
                     line,
                 )
-            if text.strip() == "(Path is unconstrained)":
+            if first == "(" and stripped == "(Path is unconstrained)":
                 return
-            row = layout.parse(text)
+            row = parse(text)
             if pending is not None:
                 if not row.description:
                     row.description = pending
@@ -311,12 +376,11 @@ class PathReader:
     def _add_point(self, st: _PathState, row: Row, is_capture: bool, layout: ColumnLayout) -> None:
         desc = row.description
         nums = row.numbers
-        unit = self.unit
         incr = nums.get("incr")
         time = nums.get("time")
         src: str | None = None
         cell: str | None = None
-        m = _CLOCK_ROW_RE.match(desc)
+        m = _CLOCK_ROW_RE.match(desc) if desc.startswith("clock ") else None
         if m is not None:
             kind, point = "clock", desc
             clock = (m.group(1), m.group(2), time)
@@ -324,12 +388,18 @@ class PathReader:
                 st.capture_clock = clock
             elif not is_capture and st.launch_clock is None:
                 st.launch_clock = clock
-        elif (m := _NET_RE.match(desc)) is not None:
-            kind, point, src = "net", m.group(1), m.group(2)
-        elif (m := _PORT_RE.match(desc)) is not None:
-            kind, point, src = "port", m.group(1), m.group(3)
-        elif (m := _PIN_RE.match(desc)) is not None and (row.edge is not None or nums):
-            kind, point, cell, src = "pin", m.group(1), m.group(2), m.group(3)
+        elif (m := _PIN_RE.match(desc)) is not None and (
+            (what := m.group(2)) == "net" or what in _PORT_KINDS or row.edge is not None or nums
+        ):
+            # 'name (net)', 'name (in|out|inout)' and 'name (cell)' share one shape; the word in
+            # brackets tells them apart (a pin needs an edge or a number, else it is a constraint).
+            point, src = m.group(1), m.group(3)
+            if what == "net":
+                kind = "net"
+            elif what in _PORT_KINDS:
+                kind = "port"
+            else:
+                kind, cell = "pin", what
         else:
             kind, point = "constraint", desc
             if desc.startswith("library setup time") or desc.startswith("library hold time"):
@@ -342,20 +412,22 @@ class PathReader:
             src = None if kind != "pin" else src
         fanout = nums.get("fanout")
         fanout_count = int(fanout) if fanout is not None and fanout.is_integer() else None
+        slew = nums.get("slew")
+        to_ns = self.unit.to_ns
         st.points.append(
             PathPoint(
-                seq=len(st.points),
-                point=point,
-                cell=cell,
-                point_kind=kind,
-                edge=row.edge,
-                fanout=fanout_count,
-                cap=nums.get("cap"),
-                slew=unit.ns(nums.get("slew")),
-                incr=unit.ns(incr),
-                path_time=unit.ns(time),
-                is_capture=is_capture,
-                src_attr=src,
+                len(st.points),
+                point,
+                cell,
+                kind,
+                row.edge,
+                fanout_count,
+                nums.get("cap"),
+                None if slew is None else slew * to_ns,
+                None if incr is None else incr * to_ns,
+                None if time is None else time * to_ns,
+                is_capture,
+                src,
             )
         )
 

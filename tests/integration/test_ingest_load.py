@@ -4,6 +4,7 @@ and all-or-nothing transactions."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +15,9 @@ import pytest
 from psycopg import sql
 
 from core.ingest.errors import ReportParseError
-from core.ingest.formats import ReportKind
+from core.ingest.formats import ReportFormat, ReportKind
 from core.ingest.loader import IngestError, ingest_file, load_report
+from core.ingest.records import DrcViolation, ParsedReport, PathPoint, QorMetric, RunInfo, TimingPath
 from core.ingest.reports import open_report, parse_text
 
 pytestmark = pytest.mark.db
@@ -183,3 +185,160 @@ def test_table_prefix_and_kind_override(conn: psycopg.Connection[Any]) -> None:
         result = load_report(conn, parsed, table_prefix="Nightly Build #42")
     assert result.table.startswith("nightly_build_42_multiplier_synth_")
     assert len(result.table) <= 63
+
+
+# ---- the spooled binary COPY: every value lands as the record holds it ---------------------------------
+
+
+def _expected_rows(parsed_facts: list[Any], table: str) -> list[dict[str, Any]]:
+    """What the loader should store for ``table``: each record's row(), non-finite floats as NULL."""
+    out: list[dict[str, Any]] = []
+    for fact in parsed_facts:
+        if table == fact.TABLE:
+            out.append(fact.row())
+        for point in getattr(fact, "points", ()):
+            if table == point.TABLE:
+                out.append({"path_index": fact.path_index, **point.row()})
+    for row in out:
+        for key, value in row.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                row[key] = None
+            elif isinstance(value, tuple):
+                row[key] = list(value)
+            elif isinstance(value, dict):
+                row[key] = dict(value)
+    return out
+
+
+def _stored_rows(conn: psycopg.Connection[Any], table: str, run_id: int, columns: list[str]) -> list[dict[str, Any]]:
+    query = sql.SQL("SELECT {} FROM eda.{} WHERE run_id = %s").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(table)
+    )
+    return [dict(zip(columns, row, strict=True)) for row in conn.execute(query, (run_id,)).fetchall()]
+
+
+def _canonical(rows: list[dict[str, Any]]) -> list[str]:
+    return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "orfs_rpt/serv_asap7_6_finish.rpt",
+        "opensta_report_checks/opensta_report_checks_src_attr.ok",
+        "orfs_metrics/asap7_aes_metadata-base-ok.json",
+        "klayout_lyrdb/klayout_testdata_drcSimpleTests_au110.lyrdb",
+        "orfs_rules/sky130hd_gcd_rules-base.json",
+        "openlane_drc/ol2_CF_SRAM_1024x32_wb_wrapper_antenna_summary.rpt",
+    ],
+)
+def test_every_stored_value_is_the_parsed_one(conn: psycopg.Connection[Any], relative: str) -> None:
+    path = sample(relative)
+    with open_report(path) as parsed:
+        facts = list(parsed.facts)
+    result = ingest_file(conn, path)
+    assert result.rows
+    for table, n in result.rows.items():
+        expected = _expected_rows(facts, table)
+        assert len(expected) == n
+        stored = _stored_rows(conn, table, result.run_id, list(expected[0]))
+        assert _canonical(stored) == _canonical(expected), table
+
+
+def _path(index: int, **changes: Any) -> TimingPath:
+    base: dict[str, Any] = {
+        "path_index": index,
+        "stage": None,
+        "report_section": "",
+        "corner": "tt\t025C",
+        "mode": "a\\b",
+        "scenario": 'quote " and, comma',
+        "path_group": "line\nbreak\r\n",
+        "path_type": "max",
+        "startpoint": "ünïcode/ß[0]",
+        "startpoint_kind": None,
+        "endpoint": "e",
+        "endpoint_kind": "\\N",
+        "launch_clock": "NaN",
+        "launch_edge": "r",
+        "capture_clock": "",
+        "capture_edge": None,
+        "arrival": math.inf,
+        "required": -math.inf,
+        "slack": math.nan,
+        "status": "MET",
+        "clock_period": 1e-300,
+        "setup_hold_time": -0.0,
+        "clock_uncertainty": 0.1 + 0.2,
+        "crpr": 12345678901.5,
+        "logic_depth": 0,
+        "time_unit": "ns",
+        "points": (
+            PathPoint(0, "p\tq", None, "pin", "f", 3, math.nan, 0.5, None, math.inf, True, ""),
+            PathPoint(1, "", "", "net", None, None, 1.5, None, -2.0, 3.0, False, "a\\b"),
+        ),
+    }
+    base.update(changes)
+    return TimingPath(**base)
+
+
+def _report(facts: list[Any], name: str = "synthetic.rpt") -> ParsedReport:
+    run = RunInfo(source_name=name, format=ReportFormat.OPENSTA_CHECKS, source_tool="opensta", design="d")
+    return ParsedReport(run=run, facts=iter(facts))
+
+
+def test_awkward_values_round_trip(conn: psycopg.Connection[Any], tmp_path: Path) -> None:
+    """Empty strings stay '' (not NULL), control characters and quotes survive, non-finite floats are NULL,
+    jsonb and text[] columns hold their structures."""
+    facts: list[Any] = [
+        _path(0),
+        _path(1, points=()),
+        # Plain floats between two non-finite batches must not be touched.
+        *[_path(i, arrival=float(i), required=None, slack=-0.0, points=()) for i in range(2, 5000)],
+        QorMetric("floorplan", "m", {"iter": "1", 'k\t"': "v\n\\"}, math.inf, "", None, "raw"),
+        QorMetric(None, "m2", {}, 2.5, None, "ns", "raw2"),
+        DrcViolation(
+            "klayout", "r", None, "c", "met1", None, 0.0, 1.0, math.nan, None, "", ('a"b', "c\\d", "", "NULL", "x,y")
+        ),
+        DrcViolation("magic", "r2", "", "c", None, None, None, None, None, None, None, ()),
+    ]
+    result = load_report(conn, _report(facts), spool_dir=str(tmp_path))
+    assert result.rows == {"timing_paths": 5000, "timing_path_points": 2, "qor_metrics": 2, "drc_violations": 2}
+    for table in result.rows:
+        expected = _expected_rows(facts, table)
+        stored = _stored_rows(conn, table, result.run_id, list(expected[0]))
+        assert _canonical(stored) == _canonical(expected), table
+    row = conn.execute(
+        "SELECT arrival, required, slack, report_section, stage, startpoint, setup_hold_time "
+        "FROM eda.timing_paths WHERE run_id = %s AND path_index = 0",
+        (result.run_id,),
+    ).fetchone()
+    assert row == (None, None, None, "", None, "ünïcode/ß[0]", -0.0)
+    assert list(tmp_path.iterdir()) == [], "spool files are removed"
+
+
+def test_a_load_failing_in_the_copy_leaves_nothing_behind(conn: psycopg.Connection[Any], tmp_path: Path) -> None:
+    ingest_file(conn, sample("opensta_report_checks/opensta_min_max_delays.ok"))
+    tables = public_tables(conn)
+    runs = count(conn, "SELECT count(*) FROM eda.eda_runs")
+    paths = count(conn, "SELECT count(*) FROM eda.timing_paths")
+    facts = [_path(0), _path(1, path_type="sideways")]  # violates the CHECK on path_type
+    with pytest.raises(psycopg.errors.CheckViolation):
+        load_report(conn, _report(facts), spool_dir=str(tmp_path))
+    assert public_tables(conn) == tables
+    assert count(conn, "SELECT count(*) FROM eda.eda_runs") == runs
+    assert count(conn, "SELECT count(*) FROM eda.timing_paths") == paths
+    assert list(tmp_path.iterdir()) == [], "spool files are removed"
+    assert conn.execute("SELECT 1").fetchone() == (1,), "the connection is still usable"
+
+
+def test_a_parse_failure_removes_the_spool_files(conn: psycopg.Connection[Any], tmp_path: Path) -> None:
+    def facts() -> Iterator[Any]:
+        yield _path(0)
+        raise ReportParseError("cut.rpt", 7, "more", "end of file")
+
+    run = RunInfo(source_name="cut.rpt", format=ReportFormat.OPENSTA_CHECKS, source_tool="opensta")
+    with pytest.raises(ReportParseError):
+        load_report(conn, ParsedReport(run=run, facts=facts()), spool_dir=str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+    assert conn.execute("SELECT to_regnamespace('eda')").fetchone() == (None,), "rolled back, schema included"
