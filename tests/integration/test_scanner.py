@@ -1,0 +1,75 @@
+"""The scanner on a real server: every table in `public` recorded once, broken databases do not stop the
+others, one scan at a time."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from sqlalchemy import select, text
+
+from core.authz import Actor
+from core.db.models import Dashboard
+from core.pipeline import scanner
+from core.registration import register
+
+pytestmark = pytest.mark.db
+
+
+def _create(ctx, username: str, kind: str, *tables: str) -> None:  # type: ignore[no-untyped-def]
+    with psycopg.connect(ctx.server.url_for(f"{username}_{kind}"), autocommit=True) as conn:
+        conn.execute(f'SET ROLE "{username}"')
+        for table in tables:
+            conn.execute(f'CREATE TABLE "{table}" (x int)')
+
+
+def test_new_tables_are_recorded_once_and_only_public_ones(core_ctx, unique_username) -> None:
+    alice, bob = unique_username("alice"), unique_username("bob")
+    for name in (alice, bob):
+        register(core_ctx, username=name, slack_user_id=None, actor=Actor.cli())
+    _create(core_ctx, alice, "timing", "sta_1", "My Table", "sélect")
+    _create(core_ctx, alice, "drc", "drc_1")
+    _create(core_ctx, bob, "qor", "sta_1")
+    with psycopg.connect(core_ctx.server.url_for(f"{alice}_qor"), autocommit=True) as conn:
+        conn.execute(f'SET ROLE "{alice}"')
+        conn.execute("CREATE SCHEMA side")
+        conn.execute("CREATE TABLE side.not_a_report (x int)")
+
+    first = scanner.scan(core_ctx)
+    assert first.ran and first.users == 2 and first.databases == 6 and first.errors == []
+    assert sorted(first.new) == sorted(
+        [
+            (alice, "timing", "sta_1"),
+            (alice, "timing", "My Table"),
+            (alice, "timing", "sélect"),
+            (alice, "drc", "drc_1"),
+            (bob, "qor", "sta_1"),
+        ]
+    )
+    second = scanner.scan(core_ctx)
+    assert second.new == [] and second.tables == 5
+    with core_ctx.db.session() as session:
+        assert len(session.scalars(select(Dashboard)).all()) == 5
+        assert set(session.scalars(select(Dashboard.state))) == {"detected"}
+
+
+def test_a_broken_database_does_not_stop_the_others(core_ctx, unique_username) -> None:
+    good, broken = unique_username("good"), unique_username("broken")
+    for name in (good, broken):
+        register(core_ctx, username=name, slack_user_id=None, actor=Actor.cli())
+    _create(core_ctx, good, "timing", "t1")
+    with psycopg.connect(core_ctx.server.admin_url.reveal(), autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{broken}_drc" ALLOW_CONNECTIONS false')
+    report = scanner.scan(core_ctx)
+    assert report.new == [(good, "timing", "t1")]
+    assert len(report.errors) == 1 and f"{broken}_drc" in report.errors[0]
+    with psycopg.connect(core_ctx.server.admin_url.reveal(), autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{broken}_drc" ALLOW_CONNECTIONS true')
+
+
+def test_one_scan_at_a_time(core_ctx) -> None:
+    with core_ctx.db.engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": scanner.SCAN_LOCK})
+        try:
+            assert scanner.scan(core_ctx).ran is False
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": scanner.SCAN_LOCK})
