@@ -182,7 +182,10 @@ def run(settings: Settings) -> int:
         if handler is not None:
             handler.close()
         capture.close()  # an in-flight capture fails now; its row is released just below
-        scheduler.release_claims()
+        try:
+            scheduler.release_claims()
+        except Exception:  # the database may be what is failing; leases then expire on their own
+            log.warning("could not release claimed dashboards", exc_info=True)
         # Finish what is running, within a bound: a job stuck on a lock must not hold up shutdown,
         # and every job is resumable (registration re-runs, pipeline leases expire).
         idle = work.wait_idle(timeout=SHUTDOWN_GRACE_S)
