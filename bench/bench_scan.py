@@ -388,8 +388,8 @@ def main() -> int:
         print(
             f"    listing {full_phases.listing_wall_s:.2f} s wall ({full_phases.list_calls} connect + catalog query, "
             f"{1000 * full_phases.list_sum_s / max(full_phases.list_calls, 1):.2f} ms each with {args.concurrency} "
-            f"in flight), recording {full_phases.record_s:.2f} s ({full_phases.record_rows} rows in "
-            f"{-(-full_phases.record_rows // 1000)} INSERT ... ON CONFLICT DO NOTHING RETURNING batches), "
+            f"in flight), recording {full_phases.record_s:.2f} s ({full_phases.record_rows} rows offered to "
+            "INSERT ... ON CONFLICT DO NOTHING), "
             f"other {other:.2f} s"
         )
         print(f"    {full.cpu}")
