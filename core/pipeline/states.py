@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, func, text
 from sqlalchemy.orm import Session
 
 from core.db.models import Dashboard
@@ -81,7 +81,8 @@ def fail(row: Dashboard, step: str, error: str) -> None:
     row.state = "failed"
     row.attempts += 1
     row.last_error = error[:2000]
-    row.next_attempt_at = text(f"now() + interval '{int(backoff(row.attempts).total_seconds())} seconds'")  # type: ignore[assignment]
+    # The database's clock, like the claim query's: processes on other hosts may disagree about the time.
+    row.next_attempt_at = func.now() + backoff(row.attempts)
     release(row)
 
 

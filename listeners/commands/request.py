@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_bolt import Respond
@@ -37,5 +38,5 @@ class CommandRequest:
     def answer(self, text: str, blocks: list[Block], *, replace: bool = False) -> None:
         self.reply(text=text, blocks=blocks, replace=replace)
 
-    def in_background(self, what: str, job: object) -> None:
-        self.services.work.submit(what, job, error_reporter(self.reply))  # type: ignore[arg-type]
+    def in_background(self, what: str, job: Callable[[], None]) -> None:
+        self.services.work.submit(what, job, error_reporter(self.reply))

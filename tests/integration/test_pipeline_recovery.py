@@ -161,6 +161,13 @@ def test_grafana_errors_and_outage_then_recovery(rig: Rig) -> None:
     rig.run(rounds=2)
     state, error = rig.state("rec_grafana")
     assert state == "failed" and error is not None and "Grafana" in error and rig.grafana.token not in error
+    with rig.ctx.db.session() as session:
+        from sqlalchemy import text
+
+        wait = session.execute(
+            text("SELECT next_attempt_at - now(), attempts FROM dashboards WHERE table_name = 'rec_grafana'")
+        ).one()
+    assert wait[0].total_seconds() > 0 and wait[1] >= 1, "a failed row waits for its backoff before retrying"
     rig.grafana.clear_faults()
     rig.grafana.down = True
     rig.run(rounds=1)

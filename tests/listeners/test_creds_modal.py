@@ -124,7 +124,9 @@ def test_delete_and_reveal_from_the_row_menu(harness: Harness, unique_username) 
     assert revealed[-1]["user"] == USER and revealed[-1]["channel"] == "C0EDA0001"
     select_overflow(harness.sim, USER, ActionId.CREDS_ROW_MENU, "delete:TEMP_TOKEN", view=view).wait_ack(timeout=3)
     after = wait_for_view(harness.sim, USER, CallbackId.CREDS_LIST, contains="Deleted", timeout=10)
-    assert "TEMP_TOKEN`_" not in json.dumps(after)
+    menus = [b.get("accessory", {}) for b in after["blocks"]]
+    offered = {o["value"] for m in menus for o in m.get("options", [])}
+    assert "reveal:TEMP_TOKEN" not in offered and "reveal:DB_PASSWORD" in offered, "the row is gone, others stay"
     with harness.services.core.db.session() as session:
         assert session.scalars(select(Credential).where(Credential.key_name == "TEMP_TOKEN")).all() == []
 
