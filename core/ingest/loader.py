@@ -1,8 +1,8 @@
 """Load a parsed report into a per-user database: the shared canonical tables plus one new table per run.
 
-Everything happens in one transaction: facts stream from the parser into one temporary CSV file per
-table (so memory stays flat), each file is then COPYed into its typed table, and if the parser or the
-database fails half-way the whole load, run record included, is rolled back.
+Everything happens in one transaction: path points are copied live as the report is parsed, the other
+facts stream into one temporary file per table (so memory stays flat) and are copied in after, and if
+the parser or the database fails half-way the whole load, run record included, is rolled back.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 import re
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,12 +23,12 @@ from typing import IO, Any
 
 import psycopg
 from psycopg import sql
-from psycopg.copy import Copy, FileWriter
+from psycopg.copy import Copy, FileWriter, QueuedLibpqWriter
 
 from core.ingest.formats import ReportFormat, ReportKind, kind_for
-from core.ingest.records import Fact, ParsedReport, RunInfo, TimingPath
+from core.ingest.records import POINTS_TABLE, Fact, ParsedReport, PathPoint, RunInfo, TimingPath
 from core.ingest.reports import open_report
-from core.ingest.schema import FACT_TABLES, SHARED_SCHEMA, ddl_statements
+from core.ingest.schema import FACT_TABLES, POINTS_CASCADE_TRIGGER, SHARED_SCHEMA, ddl_statements
 
 _NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _CLEAN_RE = re.compile(r"[^a-z0-9]+")
@@ -67,19 +67,21 @@ class LoadResult:
         return f"public.{self.table}"
 
 
-# ---- spooling rows ---------------------------------------------------------------------------------
+# ---- writing rows ----------------------------------------------------------------------------------
 #
-# A connection runs one COPY at a time and the facts of several tables interleave in the stream, so each
-# table's rows are spooled to a temporary file of its own, in COPY's binary format (written by psycopg's
-# C row formatter through a FileWriter, typed by the target table's own column types), then each file
-# is copied into its typed table in the same transaction. Binary rather than text or CSV because a
-# float written as text costs a shortest-repr conversion on the client and a parse on the server; the
-# binary format is exact, and a string needs no escaping in it.
+# A connection runs one COPY at a time and the facts of several tables interleave in the stream. Path
+# points, by far the most numerous rows, are copied live while the report is parsed, so the server
+# stores them on its own core meanwhile; the rows of every other table are spooled to a temporary file
+# of their own and copied in once the parse is done, all in the same transaction. Rows go in COPY's
+# binary format, written by psycopg's C row formatter and typed by the target table's own column
+# types: a float written as text costs a shortest-repr conversion on the client and a parse on the
+# server; the binary format is exact, and a string needs no escaping in it.
 
 _BATCH_ROWS = 2048
 _READ_BYTES = 1 << 20
 _FLOAT8_OID = 701
 _TEXT_OID = 25  # strings of every string type (char(1) included) are sent as text: same binary form
+_POINT_COLUMNS = ("run_id", "path_index", *PathPoint._fields)
 
 
 def _finite(value: Any) -> Any:
@@ -89,38 +91,42 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _column_types(conn: psycopg.Connection[Any], schema: str, table: str, columns: tuple[str, ...]) -> list[int]:
-    """The type oid to format each column with in binary COPY, in ``columns`` order."""
+def _column_types(conn: psycopg.Connection[Any], schema: str) -> dict[str, dict[str, int]]:
+    """Table -> column -> the type oid to format it with in binary COPY, for every fact table."""
     rows = conn.execute(
-        "SELECT a.attname, CASE WHEN t.typcategory = 'S' THEN %s ELSE a.atttypid::int END "
-        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
-        "WHERE a.attrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass AND a.attnum > 0 "
-        "AND NOT a.attisdropped",
-        (_TEXT_OID, schema, table),
+        "SELECT c.relname, a.attname, CASE WHEN t.typcategory = 'S' THEN %s ELSE a.atttypid::int END "
+        "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %s AND c.relname = ANY(%s) AND a.attnum > 0 AND NOT a.attisdropped",
+        (_TEXT_OID, schema, list(FACT_TABLES)),
     ).fetchall()
-    types = {str(name): int(oid) for name, oid in rows}
-    missing = [c for c in columns if c not in types]
+    types: dict[str, dict[str, int]] = {}
+    for table, column, oid in rows:
+        types.setdefault(str(table), {})[str(column)] = int(oid)
+    return types
+
+
+def _oids(types: dict[str, dict[str, int]], schema: str, table: str, columns: tuple[str, ...]) -> list[int]:
+    known = types.get(table, {})
+    missing = [c for c in columns if c not in known]
     if missing:
         raise IngestError(f"table {schema}.{table} has no column {', '.join(missing)}")
-    return [types[c] for c in columns]
+    return [known[c] for c in columns]
 
 
-class _Spool:
-    """One table's rows, written in COPY binary format to a temporary file, in batches.
+class _Rows:
+    """One table's rows, written in batches through a binary psycopg Copy (live, or into a file).
 
     Rows wait in a short list so that non-finite floats (stored as NULL) can be looked for a batch at a
     time in C (their sum is not finite) rather than value by value.
     """
 
-    __slots__ = ("columns", "copy", "count", "file", "floats", "pending", "table")
+    __slots__ = ("columns", "copy", "count", "floats", "pending", "table")
 
-    def __init__(
-        self, cursor: psycopg.Cursor[Any], table: str, columns: tuple[str, ...], oids: list[int], file: IO[bytes]
-    ) -> None:
+    def __init__(self, copy: Copy, table: str, columns: tuple[str, ...], oids: list[int]) -> None:
         self.table = table
         self.columns = columns  # as written, run_id first
         self.count = 0
-        self.file = file
         self.pending: list[tuple[Any, ...]] = []
         positions = [i for i, oid in enumerate(oids) if oid == _FLOAT8_OID]
         self.floats: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
@@ -129,13 +135,18 @@ class _Spool:
             self.floats = lambda row: (row[only],)
         elif positions:
             self.floats = itemgetter(*positions)
-        # A cursor of its own that never runs a statement: the Copy only borrows its adapters.
-        self.copy = Copy(cursor, binary=True, writer=FileWriter(file))
-        self.copy.set_types(oids)
+        self.copy = copy
+        copy.set_types(oids)
 
     def add(self, values: tuple[Any, ...]) -> None:
         pending = self.pending
         pending.append(values)
+        if len(pending) >= _BATCH_ROWS:
+            self.flush()
+
+    def extend(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        pending = self.pending
+        pending.extend(rows)
         if len(pending) >= _BATCH_ROWS:
             self.flush()
 
@@ -150,15 +161,31 @@ class _Spool:
         self.count += len(rows)
         self.pending = []
 
+
+def _copy_statement(schema: sql.Identifier, table: str, columns: tuple[str, ...]) -> sql.Composed:
+    return sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT binary)").format(
+        schema, sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+
+
+class _Spool(_Rows):
+    """Rows spooled to a temporary file while another COPY is live, copied in afterwards."""
+
+    __slots__ = ("file",)
+
+    def __init__(
+        self, cursor: psycopg.Cursor[Any], table: str, columns: tuple[str, ...], oids: list[int], file: IO[bytes]
+    ) -> None:
+        # ``cursor`` never runs a statement: the Copy only borrows its adapters.
+        super().__init__(Copy(cursor, binary=True, writer=FileWriter(file)), table, columns, oids)
+        self.file = file
+
     def copy_into(self, conn: psycopg.Connection[Any], schema: sql.Identifier) -> None:
         self.flush()
         self.copy.finish(None)  # writes the binary trailer
         self.file.seek(0)
-        statement = sql.SQL("COPY {}.{} ({}) FROM STDIN (FORMAT binary)").format(
-            schema, sql.Identifier(self.table), sql.SQL(", ").join(map(sql.Identifier, self.columns))
-        )
         read = self.file.read
-        with conn.cursor() as cur, cur.copy(statement) as copy:
+        with conn.cursor() as cur, cur.copy(_copy_statement(schema, self.table, self.columns)) as copy:
             while chunk := read(_READ_BYTES):
                 copy.write(chunk)
 
@@ -195,22 +222,24 @@ def _spec(fact: Fact) -> _Spec:
     return spec
 
 
-class _Spools:
-    """The spool files of one load, one per table, created as rows arrive."""
+class _Writers:
+    """Where one load's rows go: the live COPY of path points, and a spool file per other table."""
 
     def __init__(self, conn: psycopg.Connection[Any], schema: str, run_id: int, directory: str | None) -> None:
         self.conn = conn
         self.schema = schema
         self.run_id = run_id
         self.directory = directory
+        self.types = _column_types(conn, schema)  # now: no other statement can run once the COPY is live
         self.by_table: dict[str, _Spool] = {}
+        self.points_written = 0
         self._files = ExitStack()
 
     def open(self, table: str, columns: tuple[str, ...]) -> _Spool:
         spool = self.by_table.get(table)
         if spool is None:
             columns = ("run_id", *columns)
-            oids = _column_types(self.conn, self.schema, table, columns)
+            oids = _oids(self.types, self.schema, table, columns)
             # Closed, and so removed, by close() through the ExitStack.
             temp = tempfile.TemporaryFile(prefix=f"edabot-{table}-", suffix=".copy", dir=self.directory)  # noqa: SIM115
             file = self._files.enter_context(temp)
@@ -221,35 +250,47 @@ class _Spools:
         return spool
 
     def write(self, facts: Iterator[Fact]) -> None:
-        """Spool every fact (and the points of every timing path), keeping memory flat."""
-        run_id = self.run_id
-        run = (run_id,)
+        """Write every fact, and the points of every timing path, keeping memory flat.
+
+        The points' COPY starts at the first point and ends with the facts; if the parser raises, it is
+        cancelled on the server (and the caller's transaction rolls back).
+        """
+        run = (self.run_id,)
         last_cls: type | None = None
         last_add: Callable[[tuple[Any, ...]], None] = _never
         last_values: Callable[[Any], tuple[Any, ...]] = _row_values
-        point_cls: type | None = None
-        point_add: Callable[[tuple[Any, ...]], None] = _never
-        point_values: Callable[[Any], tuple[Any, ...]] = _row_values
-        for fact in facts:
-            cls = type(fact)
-            if cls is not last_cls:
-                spec = _spec(fact)
-                last_cls, last_add, last_values = cls, self.open(spec.table, spec.columns).add, spec.values
-            last_add(run + last_values(fact))
-            if not isinstance(fact, TimingPath) or not fact.points:
-                continue
-            head = (run_id, fact.path_index)
-            for point in fact.points:
-                if type(point) is not point_cls:
-                    spec = _spec(point)
-                    point_cls, point_values = type(point), spec.values
-                    point_add = self.open(spec.table, ("path_index", *spec.columns)).add
-                point_add(head + point_values(point))
+        points: _Rows | None = None
+        with ExitStack() as live:
+            for fact in facts:
+                cls = type(fact)
+                if cls is not last_cls:
+                    spec = _spec(fact)
+                    last_cls, last_add, last_values = cls, self.open(spec.table, spec.columns).add, spec.values
+                last_add(run + last_values(fact))
+                if not isinstance(fact, TimingPath) or not fact.points:
+                    continue
+                if points is None:
+                    points = self._points(live)
+                points.extend(map((self.run_id, fact.path_index).__add__, fact.points))
+            if points is not None:
+                points.flush()
+                self.points_written = points.count
+
+    def _points(self, live: ExitStack) -> _Rows:
+        schema = sql.Identifier(self.schema)
+        cursor = live.enter_context(self.conn.cursor())
+        # The queued writer sends from a thread of its own: while the server catches up, parsing goes on.
+        statement = _copy_statement(schema, POINTS_TABLE, _POINT_COLUMNS)
+        copy = live.enter_context(cursor.copy(statement, writer=QueuedLibpqWriter(cursor)))
+        return _Rows(copy, POINTS_TABLE, _POINT_COLUMNS, _oids(self.types, self.schema, POINTS_TABLE, _POINT_COLUMNS))
 
     def counts(self) -> dict[str, int]:
         for spool in self.by_table.values():
             spool.flush()
-        return {table: spool.count for table, spool in self.by_table.items()}
+        out = {table: spool.count for table, spool in self.by_table.items()}
+        if self.points_written:
+            out[POINTS_TABLE] = self.points_written
+        return out
 
     def close(self) -> None:
         self._files.close()
@@ -282,11 +323,15 @@ def run_table_name(prefix: str, run: RunInfo, when: datetime, run_id: int) -> st
 
 
 def _ensure_schema(conn: psycopg.Connection[Any], schema: str) -> None:
-    missing = conn.execute(
-        "SELECT count(*) FROM unnest(%s::text[]) AS t(name) WHERE to_regclass(quote_ident(%s) || '.' || name) IS NULL",
-        (["eda_runs", *FACT_TABLES], schema),
+    """Create the shared schema, or bring one made by an earlier version up to date."""
+    row = conn.execute(
+        "SELECT (SELECT count(*) FROM unnest(%s::text[]) AS t(name) "
+        "        WHERE to_regclass(quote_ident(%s) || '.' || name) IS NULL) = 0 "
+        "   AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = %s "
+        "               AND tgrelid = to_regclass(quote_ident(%s) || '.eda_runs'))",
+        (["eda_runs", *FACT_TABLES], schema, POINTS_CASCADE_TRIGGER, schema),
     ).fetchone()
-    if missing is not None and missing[0] == 0:
+    if row is not None and row[0]:
         return
     # Two first ingests at once would race on CREATE TABLE IF NOT EXISTS; serialise just this step.
     conn.execute("SELECT pg_advisory_xact_lock(hashtext('edabot.ingest.schema'))")
@@ -321,28 +366,29 @@ def load_report(
     schema = sql.Identifier(shared_schema)
     with conn.transaction():
         _ensure_schema(conn, shared_schema)
-        # The rows carry the run id, so take it now; the run record is inserted once the facts are read
-        # (parsers fill the run in as they go) and before the rows that reference it are copied in.
+        # The rows carry the run id and reference its record, so the record goes in first; parsers fill
+        # the run in as they go, so it is written again once the facts are read.
         run_id = _next_run_id(conn, shared_schema)
-        spools = _Spools(conn, shared_schema, run_id, spool_dir)
+        run = parsed.run
+        _write_run(conn, schema, run, kind, run_id, insert=True)
+        writers = _Writers(conn, shared_schema, run_id, spool_dir)
         try:
-            spools.write(parsed.facts)
+            writers.write(parsed.facts)
             counts: dict[str, int] = dict.fromkeys(FACT_TABLES, 0)
-            counts.update(spools.counts())
-            run = parsed.run
+            counts.update(writers.counts())
             primary = _choose_primary(parsed.format, kind, counts)
-            _insert_run(conn, schema, run, kind, run_id)
+            _write_run(conn, schema, run, kind, run_id, insert=False)
             when = run.started_at or datetime.now(UTC)
             name = table_name or run_table_name(table_prefix or kind.value, run, when, run_id)
             exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f'public."{name}"',)).fetchone()
             if exists is not None and exists[0]:
                 raise IngestError(f"table public.{name} already exists; choose another table name")
             for table in FACT_TABLES:
-                spool = spools.by_table.get(table)
+                spool = writers.by_table.get(table)
                 if spool is not None and spool.count:
                     spool.copy_into(conn, schema)
         finally:
-            spools.close()
+            writers.close()
         source = sql.SQL("{}.{}").format(schema, sql.Identifier(primary))
         public = sql.SQL("public.{}").format(sql.Identifier(name))
         conn.execute(
@@ -386,37 +432,61 @@ def _next_run_id(conn: psycopg.Connection[Any], schema: str) -> int:
     return int(row[0])
 
 
-def _insert_run(
-    conn: psycopg.Connection[Any], schema: sql.Identifier, run: RunInfo, kind: ReportKind, run_id: int
+# eda_runs columns written from the RunInfo (and the load's kind), in statement order.
+_RUN_COLUMNS = (
+    "source_tool",
+    "design",
+    "platform",
+    "flow_variant",
+    "run_tag",
+    "started_at",
+    "tool_version",
+    "scripts_commit",
+    "run_uuid",
+    "time_unit",
+    "power_unit",
+    "source_path",
+    "format",
+    "kind",
+    "stage",
+    "corner",
+    "schema_version",
+)
+
+
+def _write_run(
+    conn: psycopg.Connection[Any], schema: sql.Identifier, run: RunInfo, kind: ReportKind, run_id: int, *, insert: bool
 ) -> None:
-    conn.execute(
-        sql.SQL(
-            "INSERT INTO {}.eda_runs (run_id, source_tool, design, platform, flow_variant, run_tag, started_at, "
-            "tool_version, scripts_commit, run_uuid, time_unit, power_unit, source_path, format, kind, "
-            "stage, corner, schema_version) "
-            "VALUES (%s, %s, %s, %s, coalesce(%s, 'base'), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        ).format(schema),
-        (
-            run_id,
-            run.source_tool,
-            run.design,
-            run.platform,
-            run.flow_variant,
-            run.run_tag,
-            run.started_at,
-            run.tool_version,
-            run.scripts_commit,
-            run.run_uuid,
-            run.time_unit,
-            run.power_unit,
-            run.source_name,
-            run.format.value,
-            kind.value,
-            run.stage,
-            run.corner,
-            run.schema_version,
-        ),
+    values = (
+        run.source_tool,
+        run.design,
+        run.platform,
+        "base" if run.flow_variant is None else run.flow_variant,
+        run.run_tag,
+        run.started_at,
+        run.tool_version,
+        run.scripts_commit,
+        run.run_uuid,
+        run.time_unit,
+        run.power_unit,
+        run.source_name,
+        run.format.value,
+        kind.value,
+        run.stage,
+        run.corner,
+        run.schema_version,
     )
+    columns = [sql.Identifier(c) for c in _RUN_COLUMNS]
+    if insert:
+        statement = sql.SQL("INSERT INTO {}.eda_runs (run_id, {}) VALUES (%s, {})").format(
+            schema, sql.SQL(", ").join(columns), sql.SQL(", ").join(sql.Placeholder() * len(columns))
+        )
+        conn.execute(statement, (run_id, *values))
+    else:
+        statement = sql.SQL("UPDATE {}.eda_runs SET ({}) = ROW({}) WHERE run_id = %s").format(
+            schema, sql.SQL(", ").join(columns), sql.SQL(", ").join(sql.Placeholder() * len(columns))
+        )
+        conn.execute(statement, (*values, run_id))
 
 
 def ingest_file(

@@ -28,8 +28,11 @@ _TABLES: dict[str, str] = {
         status text CHECK (status IN ('MET','VIOLATED')), clock_period double precision,
         setup_hold_time double precision, clock_uncertainty double precision, crpr double precision,
         logic_depth int, time_unit text""",
+    # No foreign key here: a report has a million points, and checking each against eda_runs made the
+    # server the slowest part of an ingest. The loader writes points only in the transaction that
+    # inserts their run, and the triggers below delete them with it (see _POINTS_CASCADE).
     "timing_path_points": """
-        run_id bigint NOT NULL REFERENCES {schema}.eda_runs ON DELETE CASCADE,
+        run_id bigint NOT NULL,
         path_index int, seq int, point text, cell text, point_kind text, edge char(1),
         fanout int, cap double precision, slew double precision, incr double precision,
         path_time double precision, is_capture boolean, src_attr text""",
@@ -84,6 +87,27 @@ _INDEXES = (
 
 FACT_TABLES: tuple[str, ...] = tuple(name for name in _TABLES if name != "eda_runs")
 
+# What ON DELETE CASCADE does for the other fact tables, for the points: a run's points go with it,
+# by a DELETE or a TRUNCATE of eda_runs. Statement-level, so deleting many runs is one join.
+POINTS_CASCADE_TRIGGER = "eda_runs_points_cascade"
+_POINTS_CASCADE = (
+    """CREATE OR REPLACE FUNCTION {schema}.delete_run_points() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'TRUNCATE' THEN
+            TRUNCATE {schema}.timing_path_points;
+        ELSE
+            DELETE FROM {schema}.timing_path_points p USING gone g WHERE p.run_id = g.run_id;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    """CREATE OR REPLACE TRIGGER {trigger} AFTER DELETE ON {schema}.eda_runs
+    REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION {schema}.delete_run_points()""",
+    """CREATE OR REPLACE TRIGGER {truncate_trigger} AFTER TRUNCATE ON {schema}.eda_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.delete_run_points()""",
+    # Databases made before the trigger had a foreign key on the points: drop it (the trigger replaces it).
+    "ALTER TABLE {schema}.timing_path_points DROP CONSTRAINT IF EXISTS timing_path_points_run_id_fkey",
+)
+
 
 def ddl_statements(schema: str = SHARED_SCHEMA) -> list[sql.Composed]:
     """CREATE statements for the shared schema and its tables, safe to run when they already exist."""
@@ -105,4 +129,8 @@ def ddl_statements(schema: str = SHARED_SCHEMA) -> list[sql.Composed]:
             + sql.SQL(", ").join(sql.Identifier(c.strip()) for c in cols.split(","))
             + sql.SQL(")")
         )
+    trigger = sql.Identifier(POINTS_CASCADE_TRIGGER)
+    truncate_trigger = sql.Identifier(f"{POINTS_CASCADE_TRIGGER}_truncate")
+    for stmt in _POINTS_CASCADE:
+        out.append(sql.SQL(stmt).format(schema=ident, trigger=trigger, truncate_trigger=truncate_trigger))
     return out

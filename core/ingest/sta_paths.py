@@ -9,7 +9,9 @@ width change between tool versions (notes §1.1).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from core.ingest.lines import Line, Lines
 from core.ingest.numbers import is_number, to_float
@@ -60,6 +62,60 @@ def _opensta_row_re(columns: int) -> re.Pattern[str]:
     return re.compile(numbers + r"\s*(?:([\^v])\s+(?=\S))?")
 
 
+# The widest numeric column the fast row pattern takes: narrower than any float that could overflow.
+_FAST_MAX_WIDTH = 30
+_POINT_FIELDS = ("fanout", "cap", "slew", "incr", "time")
+_LAYOUT_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True, slots=True)
+class FastRows:
+    """One regex match for an OpenSTA table row in the layout's exact shape (nearly every row of a report).
+
+    Each numeric column is a fixed-width field ending at its header word's right edge, holding either
+    blanks or one right-aligned number; then the edge-marker column, then the description at its
+    column: ``name (word)`` with an optional source attribute (a path point, in groups) or any other
+    text. A row of that shape reads the same as through ``ColumnLayout.parse`` (a number ending on a
+    column's edge is that column's); any other row (a number overflowing its field, a description out
+    of its column, a blank or dashed line) does not match and takes the general path.
+    """
+
+    match: Callable[[str], re.Match[str] | None]
+    width: int  # numeric fields; the groups after them are marker, name, word in brackets, source
+    names: tuple[str, ...]  # the column of each numeric field
+    # Index into [field values..., None] of each point column: ``width`` for a column the layout lacks.
+    fanout: int
+    cap: int
+    slew: int
+    incr: int
+    time: int
+
+    @classmethod
+    def for_layout(cls, layout: ColumnLayout) -> FastRows | None:
+        if layout.synopsys or not layout.columns:
+            return None
+        names = [name for name, _ in layout.columns]
+        if len(set(names)) != len(names):
+            return None
+        parts = ["^"]
+        start = 0
+        for _, edge in layout.columns:
+            width = edge - start
+            if not 2 <= width <= _FAST_MAX_WIDTH:
+                return None
+            parts.append(rf"( {{{width}}}| [ \d.\-]{{{width - 2}}}\d)")
+            start = edge
+        gap = layout.desc_col - start
+        if gap < 3:
+            return None
+        parts.append(rf" {{{gap - 2}}}([\^v ]) ")
+        # The description: 'name (word)' with an optional source (groups), or anything else (no groups).
+        parts.append(r"(?:(\S+) \(([^()\s]+)\)(?:\s+(\S.*?))?|\S.*?)\s*$")
+        index = {name: i for i, name in enumerate(names)}
+        n = len(names)
+        return cls(re.compile("".join(parts)).match, n, tuple(names), *(index.get(f, n) for f in _POINT_FIELDS))
+
+
 @dataclass(slots=True)
 class Row:
     numbers: dict[str, float]
@@ -78,6 +134,10 @@ class ColumnLayout:
     # Right edge of a number -> the column nearest to it, filled in as edges are seen.
     _nearest: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
     _row_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    fast: FastRows | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.fast = FastRows.for_layout(self)
 
     @classmethod
     def from_header(cls, text: str) -> ColumnLayout | None:
@@ -236,6 +296,18 @@ class PathReader:
         self.lines = lines
         self.unit = unit
         self.count = 0
+        # Header line -> its layout (None: not a header). A report repeats one or two headers for
+        # thousands of paths; the cap keeps a report of ever-new header-like lines from growing it.
+        self._layouts: dict[str, ColumnLayout | None] = {}
+
+    def _layout(self, text: str) -> ColumnLayout | None:
+        try:
+            return self._layouts[text]
+        except KeyError:
+            layout = ColumnLayout.from_header(text)
+            if len(self._layouts) < _LAYOUT_CACHE_SIZE:
+                self._layouts[text] = layout
+            return layout
 
     def read(self, first: Line, scope: PathScope) -> TimingPath:
         """Parse the block whose ``Startpoint:`` line is ``first`` up to and including its slack line."""
@@ -293,7 +365,7 @@ class PathReader:
                 else:
                     st.scenario = value
                 continue
-            layout = ColumnLayout.from_header(text)
+            layout = self._layout(text)
             if layout is not None:
                 if st.endpoint is None:
                     raise self.lines.error(f"an 'Endpoint:' line for the path starting at line {st.start_line}", line)
@@ -308,28 +380,85 @@ class PathReader:
         phase = "launch"  # launch -> capture -> check
         pending: str | None = None  # a Synopsys point name whose numbers wrapped to the next line
         parse = layout._parse_synopsys if layout.synopsys else layout._parse_opensta  # layout.parse, one call less
+        fast = layout.fast
+        fast_match = fast.match if fast is not None else _no_match
+        points = st.points
+        to_ns = self.unit.to_ns
         for line in self.lines:
             text = line.text
-            stripped = text.strip()
-            if not stripped:
-                continue
-            # The first visible character rules out most of the line patterns before any regex runs.
-            first = stripped[0]
-            if first == "-" and _DASHES_RE.match(text):
-                continue
-            if (first == "S" and STARTPOINT_RE.match(text)) or (first == "=" and _SECTION_BANNER_RE.match(text)):
-                # A new path or an ORFS/OpenLane section banner: this path was cut short.
-                raise self.lines.error(
-                    f"a 'slack (MET)' or 'slack (VIOLATED)' line ending the path that starts at line {st.start_line}",
-                    line,
-                )
-            if first == "(" and stripped == "(Path is unconstrained)":
-                return
-            row = parse(text)
-            if pending is not None:
-                if not row.description:
-                    row.description = pending
-                pending = None
+            row: Row | None = None
+            if (m := fast_match(text)) is not None:
+                # A row in the layout's exact shape: numbers and marker in their fields, the description at
+                # its column. Path points (most rows) are made here; other rows go on with the Row read.
+                assert fast is not None
+                g = m.groups()
+                width = fast.width
+                try:
+                    values = [None if f[-1] == " " else float(f) for f in g[:width]]
+                except ValueError:
+                    values = None  # e.g. '1 2' or '1.2.3' in one field: the general read says what it is
+                if values is not None:
+                    mark, name, what, src = g[width:]
+                    edge = _EDGE.get(mark)
+                    if name is not None and name != "slack" and phase != "check":
+                        cell = None
+                        if what == "net":
+                            kind = "net"
+                        elif what in _PORT_KINDS:
+                            kind = "port"
+                        elif edge is not None or values.count(None) < width:
+                            kind, cell = "pin", what
+                        else:
+                            kind = ""  # a constraint line shaped like a pin: the Row read below
+                        if kind:
+                            if kind != "pin" and not layout.has_src_attr:
+                                src = None
+                            values.append(None)
+                            fanout, slew = values[fast.fanout], values[fast.slew]
+                            incr, time = values[fast.incr], values[fast.time]
+                            points.append(
+                                _new_point(
+                                    (
+                                        len(points),
+                                        name,
+                                        cell,
+                                        kind,
+                                        edge,
+                                        int(fanout) if fanout is not None and fanout.is_integer() else None,
+                                        values[fast.cap],
+                                        None if slew is None else slew * to_ns,
+                                        None if incr is None else incr * to_ns,
+                                        None if time is None else time * to_ns,
+                                        phase == "capture",
+                                        src,
+                                    )
+                                )
+                            )
+                            continue
+                    numbers = {fast.names[i]: v for i, v in enumerate(values[:width]) if v is not None}
+                    row = Row(numbers, edge, text[layout.desc_col :].rstrip())
+            if row is None:
+                stripped = text.strip()
+                if not stripped:
+                    continue
+                # The first visible character rules out most of the line patterns before any regex runs.
+                first = stripped[0]
+                if first == "-" and _DASHES_RE.match(text):
+                    continue
+                if (first == "S" and STARTPOINT_RE.match(text)) or (first == "=" and _SECTION_BANNER_RE.match(text)):
+                    # A new path or an ORFS/OpenLane section banner: this path was cut short.
+                    raise self.lines.error(
+                        "a 'slack (MET)' or 'slack (VIOLATED)' line ending the path that starts at line "
+                        f"{st.start_line}",
+                        line,
+                    )
+                if first == "(" and stripped == "(Path is unconstrained)":
+                    return
+                row = parse(text)
+                if pending is not None:
+                    if not row.description:
+                        row.description = pending
+                    pending = None
             desc = row.description
             if desc == "data arrival time":
                 value = self._closing_value(row, line, desc)
@@ -479,6 +608,13 @@ class PathReader:
             points=tuple(st.points),
             line_no=st.start_line,
         )
+
+
+def _no_match(text: str) -> None:
+    return None
+
+
+_new_point = partial(tuple.__new__, PathPoint)  # PathPoint(*row) without the namedtuple's Python-level __new__
 
 
 def _clock_of(kind: str | None) -> str | None:

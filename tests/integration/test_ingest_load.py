@@ -17,8 +17,9 @@ from psycopg import sql
 from core.ingest.errors import ReportParseError
 from core.ingest.formats import ReportFormat, ReportKind
 from core.ingest.loader import IngestError, ingest_file, load_report
-from core.ingest.records import DrcViolation, ParsedReport, PathPoint, QorMetric, RunInfo, TimingPath
+from core.ingest.records import POINTS_TABLE, DrcViolation, ParsedReport, PathPoint, QorMetric, RunInfo, TimingPath
 from core.ingest.reports import open_report, parse_text
+from core.ingest.schema import POINTS_CASCADE_TRIGGER
 
 pytestmark = pytest.mark.db
 
@@ -187,7 +188,7 @@ def test_table_prefix_and_kind_override(conn: psycopg.Connection[Any]) -> None:
     assert len(result.table) <= 63
 
 
-# ---- the spooled binary COPY: every value lands as the record holds it ---------------------------------
+# ---- the binary COPY (live and spooled): every value lands as the record holds it ---------------------------------
 
 
 def _expected_rows(parsed_facts: list[Any], table: str) -> list[dict[str, Any]]:
@@ -197,7 +198,7 @@ def _expected_rows(parsed_facts: list[Any], table: str) -> list[dict[str, Any]]:
         if table == fact.TABLE:
             out.append(fact.row())
         for point in getattr(fact, "points", ()):
-            if table == point.TABLE:
+            if table == POINTS_TABLE:
                 out.append({"path_index": fact.path_index, **point.row()})
     for row in out:
         for key, value in row.items():
@@ -342,3 +343,92 @@ def test_a_parse_failure_removes_the_spool_files(conn: psycopg.Connection[Any], 
         load_report(conn, ParsedReport(run=run, facts=facts()), spool_dir=str(tmp_path))
     assert list(tmp_path.iterdir()) == []
     assert conn.execute("SELECT to_regnamespace('eda')").fetchone() == (None,), "rolled back, schema included"
+
+
+# ---- path points: copied live, deleted with their run --------------------------------------------------
+
+_POINT_BLOCK = """Startpoint: in{n} (input port clocked by clk)
+Endpoint: r{n}/D (rising edge-triggered flip-flop clocked by clk)
+Path Group: clk
+Path Type: max
+
+  Delay    Time   Description
+---------------------------------------------------------
+   0.00    0.00   clock clk (rise edge)
+   0.00    0.00   clock network delay (ideal)
+   1.00    1.00 ^ input external delay
+   0.00    1.00 ^ in{n} (in)
+   0.05    1.05 ^ u{n}/Z (BUF_X1)
+   0.00    1.05 ^ r{n}/D (DFF_X1)
+           1.05   data arrival time
+
+  10.00   10.00   clock clk (rise edge)
+   0.00   10.00   clock network delay (ideal)
+   0.00   10.00   clock reconvergence pessimism
+          10.00 ^ r{n}/CK (DFF_X1)
+  -0.04    9.96   library setup time
+           9.96   data required time
+---------------------------------------------------------
+           9.96   data required time
+          -1.05   data arrival time
+---------------------------------------------------------
+           8.91   slack (MET)
+
+"""
+
+
+def _many_paths(n: int) -> str:
+    return "".join(_POINT_BLOCK.format(n=i) for i in range(n))
+
+
+def test_a_failure_after_megabytes_of_live_points_leaves_nothing(conn: psycopg.Connection[Any], tmp_path: Path) -> None:
+    """Points reach the server while the file is still being read; a bad line near the end undoes them."""
+    ingest_file(conn, sample("opensta_report_checks/opensta_min_max_delays.ok"))
+    runs = count(conn, "SELECT count(*) FROM eda.eda_runs")
+    points = count(conn, "SELECT count(*) FROM eda.timing_path_points")
+    body = _many_paths(6000)
+    bad = tmp_path / "late_error.rpt"
+    bad.write_text(body + "Startpoint: x (input port)\nEndpoint: y (output port)\nPath Type: sideways\n")
+    assert bad.stat().st_size > 4_000_000
+    with pytest.raises(ReportParseError) as err:
+        ingest_file(conn, bad)
+    assert err.value.line_no == body.count("\n") + 3 and "Path Type" in err.value.expected
+    assert count(conn, "SELECT count(*) FROM eda.eda_runs") == runs
+    assert count(conn, "SELECT count(*) FROM eda.timing_path_points") == points
+    assert conn.execute("SELECT 1").fetchone() == (1,), "the connection is still usable"
+
+
+def test_a_runs_points_go_with_it(conn: psycopg.Connection[Any], tmp_path: Path) -> None:
+    report = tmp_path / "paths.rpt"
+    report.write_text(_many_paths(3))
+    first = ingest_file(conn, report)
+    second = ingest_file(conn, report)
+    per_run = "SELECT count(*) FROM eda.timing_path_points WHERE run_id = %s"
+    assert count(conn, per_run, first.run_id) == count(conn, per_run, second.run_id) == 3 * 11
+    conn.execute("DELETE FROM eda.eda_runs WHERE run_id = %s", (first.run_id,))
+    assert count(conn, per_run, first.run_id) == 0
+    assert count(conn, "SELECT count(*) FROM eda.timing_paths WHERE run_id = %s", first.run_id) == 0
+    assert count(conn, per_run, second.run_id) == 33, "another run's points stay"
+    conn.execute("TRUNCATE eda.eda_runs CASCADE")
+    assert count(conn, "SELECT count(*) FROM eda.timing_path_points") == 0
+
+
+def test_a_shared_schema_from_before_the_points_trigger_is_brought_up_to_date(
+    conn: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    """Databases ingested into by an earlier edabot have a per-row foreign key on the points and no trigger."""
+    report = tmp_path / "paths.rpt"
+    report.write_text(_many_paths(2))
+    old = ingest_file(conn, report)
+    conn.execute(f"DROP TRIGGER {POINTS_CASCADE_TRIGGER} ON eda.eda_runs")
+    conn.execute(
+        "ALTER TABLE eda.timing_path_points ADD CONSTRAINT timing_path_points_run_id_fkey "
+        "FOREIGN KEY (run_id) REFERENCES eda.eda_runs ON DELETE CASCADE"
+    )
+    new = ingest_file(conn, report)
+    constraints = "SELECT count(*) FROM pg_constraint WHERE conrelid = 'eda.timing_path_points'::regclass AND contype = 'f'"
+    assert count(conn, constraints) == 0
+    assert count(conn, "SELECT count(*) FROM eda.timing_path_points") == 2 * 2 * 11, "the older run's points kept"
+    conn.execute("DELETE FROM eda.eda_runs WHERE run_id = %s", (old.run_id,))
+    assert count(conn, "SELECT count(*) FROM eda.timing_path_points WHERE run_id = %s", new.run_id) == 22
+    assert count(conn, "SELECT count(*) FROM eda.timing_path_points") == 22
