@@ -56,6 +56,7 @@ TARGET_RSS_MB = 300.0
 SCRATCH_DB = "edabot_bench_ingest"
 PROFILE_DB = "edabot_bench_ingest_profile"
 URL_ENV = "EDABOT_BENCH_INGEST_URL"
+PIN_BACKEND_ENV = "EDABOT_BENCH_PIN_BACKEND"
 SAMPLE_DIR = REPO.parent / "shared" / "eda-samples" / "opensta_report_checks"
 DEFAULT_SAMPLES = ("openroad_rmp_gcd_asap7.ok", "opensta_mcmm3.ok")
 PORT_KINDS = {"in", "out", "inout", "net"}
@@ -294,7 +295,7 @@ def child_parse(path: Path) -> dict[str, Any]:
     return {"seconds": seconds, "rows": counts, "format": fmt, "cpu_s": sum(cpu1) - sum(cpu0)}
 
 
-def child_ingest(path: Path, profile_out: Path | None) -> dict[str, Any]:
+def child_ingest(path: Path, profile_out: Path | None, backend_cpu: int | None = None) -> dict[str, Any]:
     import psycopg
 
     from core.ingest import loader
@@ -312,6 +313,9 @@ def child_ingest(path: Path, profile_out: Path | None) -> dict[str, Any]:
     with psycopg.connect(url, autocommit=True, application_name="edabot-bench-ingest") as conn:
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
         backend = int(row[0]) if row else 0
+        if backend_cpu is not None:
+            # Everything on one core: the server process serving this connection shares the child's CPU.
+            os.sched_setaffinity(backend, {backend_cpu})
         backend0 = _proc_cpu_s(backend)
         cpu0 = _self_cpu()
         profiler = None
@@ -330,6 +334,7 @@ def child_ingest(path: Path, profile_out: Path | None) -> dict[str, Any]:
     if profiler is not None and profile_out is not None:
         profiler.dump_stats(str(profile_out))
     return {
+        "backend_cpu": backend_cpu,
         "seconds": ended - started,
         "copy_s": marks.get("copy_done", ended) - started,
         "run_id": result.run_id,
@@ -358,7 +363,7 @@ def child_main(argv: list[str]) -> int:
     elif args.what == "parse":
         out = child_parse(args.path)
     else:
-        out = child_ingest(args.path, args.profile_out)
+        out = child_ingest(args.path, args.profile_out, args.cpu if os.environ.get(PIN_BACKEND_ENV) else None)
     out["affinity"] = sorted(os.sched_getaffinity(0))
     print(json.dumps(out))
     return 0
@@ -595,43 +600,53 @@ def main() -> int:
             if p["rows"].get("timing_paths") != written.paths:
                 problems.append(f"parse only produced {p['rows'].get('timing_paths')} paths, {written.paths} written")
 
-        busy0, total0 = _machine_jiffies()
-        load0 = os.getloadavg()[0]
-        ing = run_child("ingest", report, args.cpu, env={URL_ENV: url})
-        busy1, total1 = _machine_jiffies()
-        load1 = os.getloadavg()[0]
-        r = ing.out
-        mb_s = size_mb / r["seconds"]
-        speed_ok = mb_s >= TARGET_MB_S
-        rss_ok = ing.maxrss_mb <= TARGET_RSS_MB
-        print(
-            f"ingest_file (format {r['format']}, run table public.{r['table']}): {size_mb:.1f} MB, "
-            f"{r['rows'].get('timing_paths', 0):,} paths + {r['rows'].get('timing_path_points', 0):,} points loaded, "
-            f"{r['seconds']:.1f} s = {mb_s:.2f} MB/s (target >= {TARGET_MB_S:.0f}: {'met' if speed_ok else 'MISSED'}); "
-            f"peak RSS {ing.maxrss_mb:.0f} MB (target <= {TARGET_RSS_MB:.0f}: {'met' if rss_ok else 'MISSED'})"
-        )
-        print(
-            f"    ratio to baseline: {r['seconds'] / base_s:.0f}x the time of reading + decoding "
-            f"({base_mb_s:.0f} MB/s vs {mb_s:.2f} MB/s)"
-        )
-        backend = "unreadable" if r["backend_cpu_s"] is None else f"{r['backend_cpu_s']:.1f} s"
-        moves_s = r["seconds"] - r["copy_s"]
-        print(
-            f"    phases: detect + parse + COPY into staging {r['copy_s']:.1f} s, server-side moves into typed "
-            f"tables + run table + commit {moves_s:.1f} s; CPU: ingest process {r['client_user_s']:.1f} s user + "
-            f"{r['client_sys_s']:.1f} s sys, PostgreSQL backend {backend}"
-        )
-        client_cpu = r["client_user_s"] + r["client_sys_s"]
-        cpu_view = f"{size_mb / client_cpu:.2f} MB per CPU-second of the ingest process"
-        if r["backend_cpu_s"]:
-            cpu_view += f", {size_mb / (client_cpu + r['backend_cpu_s']):.2f} MB per CPU-second with the backend's"
-        on_cpu = 100 * client_cpu / r["seconds"]
-        print(
-            f"    CPU view: {cpu_view}; the pinned ingest process was on its CPU {on_cpu:.0f} % "
-            f"of the time; whole machine {100 * (busy1 - busy0) / max(total1 - total0, 1e-9):.0f} % busy meanwhile "
-            f"(load average {load0:.1f} before, {load1:.1f} after)"
-        )
-        problems += verify(url, r, written, tolerance)
+        for pin_backend in (False, True):
+            busy0, total0 = _machine_jiffies()
+            load0 = os.getloadavg()[0]
+            env = {URL_ENV: url, **({PIN_BACKEND_ENV: "1"} if pin_backend else {})}
+            ing = run_child("ingest", report, args.cpu, env=env)
+            busy1, total1 = _machine_jiffies()
+            load1 = os.getloadavg()[0]
+            r = ing.out
+            mb_s = size_mb / r["seconds"]
+            speed_ok = mb_s >= TARGET_MB_S
+            rss_ok = ing.maxrss_mb <= TARGET_RSS_MB
+            where = (
+                f"ingest process and its PostgreSQL backend both pinned to CPU {args.cpu} (one core for everything)"
+                if pin_backend
+                else f"ingest process pinned to CPU {args.cpu}, PostgreSQL unpinned"
+            )
+            print(f"ingest_file, {where}:")
+            print(
+                f"    format {r['format']}, run table public.{r['table']}: {size_mb:.1f} MB, "
+                f"{r['rows'].get('timing_paths', 0):,} paths + {r['rows'].get('timing_path_points', 0):,} points "
+                f"loaded, {r['seconds']:.1f} s = {mb_s:.2f} MB/s (target >= {TARGET_MB_S:.0f}: "
+                f"{'met' if speed_ok else 'MISSED'}); peak RSS {ing.maxrss_mb:.0f} MB (target <= {TARGET_RSS_MB:.0f}: "
+                f"{'met' if rss_ok else 'MISSED'})"
+            )
+            print(
+                f"    ratio to baseline: {r['seconds'] / base_s:.0f}x the time of reading + decoding "
+                f"({base_mb_s:.0f} MB/s vs {mb_s:.2f} MB/s)"
+            )
+            backend = "unreadable" if r["backend_cpu_s"] is None else f"{r['backend_cpu_s']:.1f} s"
+            moves_s = r["seconds"] - r["copy_s"]
+            print(
+                f"    phases: detect + parse with points copied live {r['copy_s']:.1f} s, then the other tables' "
+                f"spooled rows copied + run table + commit {moves_s:.1f} s; CPU: ingest process "
+                f"{r['client_user_s']:.1f} s user + {r['client_sys_s']:.1f} s sys, PostgreSQL backend {backend}"
+            )
+            client_cpu = r["client_user_s"] + r["client_sys_s"]
+            cpu_view = f"{size_mb / client_cpu:.2f} MB per CPU-second of the ingest process"
+            if r["backend_cpu_s"]:
+                both = client_cpu + r["backend_cpu_s"]
+                cpu_view += f", {size_mb / both:.2f} MB per CPU-second with the backend's"
+            on_cpu = 100 * client_cpu / r["seconds"]
+            print(
+                f"    CPU view: {cpu_view}; the pinned ingest process was on its CPU {on_cpu:.0f} % "
+                f"of the time; whole machine {100 * (busy1 - busy0) / max(total1 - total0, 1e-9):.0f} % busy "
+                f"meanwhile (load average {load0:.1f} before, {load1:.1f} after)"
+            )
+            problems += verify(url, r, written, tolerance)
 
         if args.profile is not None:
             small = work_dir / "profile_report_checks.ok"

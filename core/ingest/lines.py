@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import partial
+from itertools import chain
 from typing import BinaryIO, NamedTuple
 
 from core.ingest.errors import ReportParseError, shorten
@@ -126,15 +127,24 @@ def text_lines(lines: Iterable[str], cursor: Cursor) -> Iterator[Line]:
 
 
 class Lines:
-    """A numbered line stream with one line of look-ahead, as the block grammars need."""
+    """A numbered line stream with one line of look-ahead, as the block grammars need.
 
-    __slots__ = ("_it", "_peeked", "cursor", "last_no")
+    The underlying iterator keeps ``cursor.line_no`` at the number of the line it yielded last (as
+    ``read_lines`` and ``text_lines`` do), so the line consumed last is known without bookkeeping here.
+    """
+
+    __slots__ = ("_it", "_peeked", "cursor")
 
     def __init__(self, it: Iterator[Line], cursor: Cursor) -> None:
         self._it = it
         self._peeked: Line | None = None
         self.cursor = cursor
-        self.last_no = 0
+
+    @property
+    def last_no(self) -> int:
+        """The number of the line consumed last (0 before the first)."""
+        peeked = self._peeked
+        return peeked.no - 1 if peeked is not None else self.cursor.line_no
 
     def __iter__(self) -> Iterator[Line]:
         return self
@@ -142,11 +152,16 @@ class Lines:
     def __next__(self) -> Line:
         if self._peeked is not None:
             line, self._peeked = self._peeked, None
-        else:
-            line = next(self._it)
-        self.last_no = line.no
-        self.cursor.line_no = line.no
-        return line
+            return line
+        return next(self._it)
+
+    def rest(self) -> Iterator[Line]:
+        """The lines from here on, for a loop that does not peek: without a method call per line."""
+        peeked = self._peeked
+        if peeked is None:
+            return self._it
+        self._peeked = None
+        return chain((peeked,), self._it)
 
     def peek(self) -> Line | None:
         if self._peeked is None:

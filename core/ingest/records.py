@@ -94,7 +94,9 @@ class PathPoint(NamedTuple):
         return self._asdict()
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, unlike the other records: a frozen dataclass sets each of its 30 fields through
+# object.__setattr__, which made building one path cost as much as reading several of its lines.
+@dataclass(slots=True)
 class TimingPath(Fact):
     TABLE: ClassVar[str] = "timing_paths"
     NOT_COLUMNS: ClassVar[frozenset[str]] = frozenset({"points", "line_no"})

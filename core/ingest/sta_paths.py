@@ -384,7 +384,7 @@ class PathReader:
         fast_match = fast.match if fast is not None else _no_match
         points = st.points
         to_ns = self.unit.to_ns
-        for line in self.lines:
+        for line in self.lines.rest():  # no look-ahead in here
             text = line.text
             row: Row | None = None
             if (m := fast_match(text)) is not None:
@@ -544,19 +544,21 @@ class PathReader:
         slew = nums.get("slew")
         to_ns = self.unit.to_ns
         st.points.append(
-            PathPoint(
-                len(st.points),
-                point,
-                cell,
-                kind,
-                row.edge,
-                fanout_count,
-                nums.get("cap"),
-                None if slew is None else slew * to_ns,
-                None if incr is None else incr * to_ns,
-                None if time is None else time * to_ns,
-                is_capture,
-                src,
+            _new_point(
+                (
+                    len(st.points),
+                    point,
+                    cell,
+                    kind,
+                    row.edge,
+                    fanout_count,
+                    nums.get("cap"),
+                    None if slew is None else slew * to_ns,
+                    None if incr is None else incr * to_ns,
+                    None if time is None else time * to_ns,
+                    is_capture,
+                    src,
+                )
             )
         )
 

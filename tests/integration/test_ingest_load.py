@@ -416,7 +416,8 @@ def test_a_runs_points_go_with_it(conn: psycopg.Connection[Any], tmp_path: Path)
 def test_a_shared_schema_from_before_the_points_trigger_is_brought_up_to_date(
     conn: psycopg.Connection[Any], tmp_path: Path
 ) -> None:
-    """Databases ingested into by an earlier edabot have a per-row foreign key on the points and no trigger."""
+    """Databases ingested into by an earlier edabot have a per-row foreign key and a B-tree index on the points,
+    and no trigger."""
     report = tmp_path / "paths.rpt"
     report.write_text(_many_paths(2))
     old = ingest_file(conn, report)
@@ -425,8 +426,17 @@ def test_a_shared_schema_from_before_the_points_trigger_is_brought_up_to_date(
         "ALTER TABLE eda.timing_path_points ADD CONSTRAINT timing_path_points_run_id_fkey "
         "FOREIGN KEY (run_id) REFERENCES eda.eda_runs ON DELETE CASCADE"
     )
+    conn.execute("DROP INDEX eda.timing_path_points_run_brin")
+    conn.execute("CREATE INDEX timing_path_points_run_id_path_index_idx ON eda.timing_path_points (run_id, path_index)")
     new = ingest_file(conn, report)
-    constraints = "SELECT count(*) FROM pg_constraint WHERE conrelid = 'eda.timing_path_points'::regclass AND contype = 'f'"
+    indexes = conn.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'eda' AND tablename = 'timing_path_points'"
+    ).fetchall()
+    assert [name for name, _ in indexes] == ["timing_path_points_run_brin"]
+    assert "USING brin (run_id, path_index)" in indexes[0][1]
+    constraints = (
+        "SELECT count(*) FROM pg_constraint WHERE conrelid = 'eda.timing_path_points'::regclass AND contype = 'f'"
+    )
     assert count(conn, constraints) == 0
     assert count(conn, "SELECT count(*) FROM eda.timing_path_points") == 2 * 2 * 11, "the older run's points kept"
     conn.execute("DELETE FROM eda.eda_runs WHERE run_id = %s", (old.run_id,))
