@@ -12,17 +12,19 @@ database and measures, each in a fresh Python child pinned to one CPU with os.sc
 
   baseline     read the same file line by line in binary mode and decode each line as UTF-8 (best of 3)
   parse only   core.ingest.reports.open_report + draining its facts, no database (with --parse-only)
-  ingest       core.ingest.loader.ingest_file(conn, path): detect, parse, COPY, move, commit, end to end
+  ingest       core.ingest.loader.ingest_file(conn, path): detect, parse, COPY, commit, end to end; run
+               twice, first with PostgreSQL free to use any CPU, then with the server process serving the
+               child's connection pinned to the child's CPU too (one core for everything)
 
-Figures printed: file size, paths and points written, ingest seconds, MB/s (target >= 10), the ingest
-child's peak RSS as the kernel reports it for that child alone (os.wait4; target <= 300 MB), baseline
-MB/s and the ingest/baseline time ratio, the split between the COPY phase (detect + parse + stream into
-the staging table) and the server-side moves into the typed tables, CPU seconds of the ingest process
-and of its PostgreSQL backend (MB per CPU-second is steadier than MB/s when other work shares the
-machine), and how busy the whole machine was meanwhile. After loading it checks in the database that
-the run's table and eda.timing_paths hold exactly the paths written, eda.timing_path_points the points
-written, that the paths are distinct and that slack matches required/arrival within the report's
-rounding.
+Figures printed for each ingest: file size, paths and points written, ingest seconds, MB/s (target >= 10),
+the ingest child's peak RSS as the kernel reports it for that child alone (os.wait4; target <= 300 MB),
+baseline MB/s and the ingest/baseline time ratio, the split between the parse (with the points copied
+live) and what follows it (the other tables' spooled rows copied, the run's table, the commit), CPU
+seconds of the ingest process and of its PostgreSQL backend (MB per CPU-second is steadier than MB/s when
+other work shares the machine), and how busy the whole machine was meanwhile. After each load it checks in
+the database that the run's table and eda.timing_paths hold exactly the paths written,
+eda.timing_path_points the points written, that the paths are distinct and that slack matches
+required/arrival within the report's rounding.
 
 `--profile [MB]` adds a cProfile run of the ingest of a separate MB-sized file (default 10) into its own
 scratch database, printing the top Python functions and the server's slowest statements for that run
