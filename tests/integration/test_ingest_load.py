@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -442,3 +443,33 @@ def test_a_shared_schema_from_before_the_points_trigger_is_brought_up_to_date(
     conn.execute("DELETE FROM eda.eda_runs WHERE run_id = %s", (old.run_id,))
     assert count(conn, "SELECT count(*) FROM eda.timing_path_points WHERE run_id = %s", new.run_id) == 22
     assert count(conn, "SELECT count(*) FROM eda.timing_path_points") == 22
+
+
+def test_points_reach_the_server_while_the_report_is_still_being_read(
+    conn: psycopg.Connection[Any], fresh_database: str
+) -> None:
+    """The point of the live COPY: the server stores points while the parser is still reading."""
+    pid = conn.info.backend_pid
+    points = tuple(PathPoint(i, f"u{i}/Z", "BUF", "pin", "r", None, None, 0.01, 0.1, 0.1 * i, False) for i in range(20))
+    stored_mid_parse: list[int] = []
+
+    def facts() -> Iterator[Any]:
+        for i in range(5000):
+            yield _path(i, points=points)
+        with psycopg.connect(fresh_database, autocommit=True) as watcher:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                row = watcher.execute(
+                    "SELECT tuples_processed FROM pg_stat_progress_copy WHERE pid = %s", (pid,)
+                ).fetchone()
+                if row is not None and row[0] > 0:
+                    stored_mid_parse.append(int(row[0]))
+                    break
+                time.sleep(0.05)
+        yield _path(5000, points=points)
+
+    run = RunInfo(source_name="live.rpt", format=ReportFormat.OPENSTA_CHECKS, source_tool="opensta")
+    result = load_report(conn, ParsedReport(run=run, facts=facts()))
+    assert stored_mid_parse, "no point reached the server before the last path was read"
+    assert 0 < stored_mid_parse[0] <= 5000 * 20
+    assert result.rows["timing_path_points"] == 5001 * 20
