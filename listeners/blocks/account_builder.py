@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.registration import Progress, Registered
 from core.users import UserSummary
-from listeners.blocks.common import Block, code, context, header, section
+from listeners.blocks.common import Block, code, context, header, line_sections, section
 from listeners.blocks.progress_builder import progress_lines
 
 
@@ -57,16 +57,7 @@ def user_list_blocks(summaries: list[UserSummary]) -> list[Block]:
         + (f" · <@{s.slack_user_id}>" if s.slack_user_id else "")
         for s in summaries
     ]
-    blocks: list[Block] = [header(f"{len(summaries)} users")]
-    # One section holds at most 3000 characters; split long lists over several.
-    chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    blocks.append(section("\n".join(chunk)))
-    return blocks[:50]
+    return [header(f"{len(summaries)} users"), *line_sections(lines)][:50]
 
 
 def error_blocks(message: str) -> list[Block]:

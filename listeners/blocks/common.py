@@ -32,6 +32,22 @@ def section(text: str, **extra: Any) -> Block:
     return {"type": "section", "text": mrkdwn(text), **extra}
 
 
+def line_sections(lines: list[str], limit: int = SECTION_MAX - 100) -> list[Block]:
+    """Lines joined into as few sections as keep each under ``limit`` characters (a section holds 3000)."""
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    size = 0
+    for line in lines:
+        if chunk and size + len(line) > limit:
+            blocks.append(section("\n".join(chunk)))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks
+
+
 def context(*texts: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(t) for t in texts[:10]]}
 

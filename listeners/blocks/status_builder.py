@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.doctor import Check
-from listeners.blocks.common import Block, context, header, section
+from listeners.blocks.common import Block, context, header, line_sections
 
 
 def status_blocks(checks: list[Check], queue: dict[str, int]) -> list[Block]:
@@ -15,14 +15,7 @@ def status_blocks(checks: list[Check], queue: dict[str, int]) -> list[Block]:
         if not c.ok and c.fix:
             line += f"\n      _fix:_ {c.fix}"
         lines.append(line)
-    chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        blocks.append(section("\n".join(chunk)))
+    blocks += line_sections(lines)
     depth = ", ".join(f"{state}: {count}" for state, count in sorted(queue.items())) or "empty"
     blocks.append(context(f"Dashboards by state: {depth}"))
     return blocks[:50]
