@@ -52,6 +52,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.cpu import machine_cpu, pid_cpu
+
 MB = 1_000_000
 TARGET_MB_S = 10.0
 TARGET_RSS_MB = 300.0
@@ -228,29 +230,6 @@ def build_report(path: Path, templates: list[BlockTemplate], target_bytes: int) 
 # ---- child processes (fresh interpreters, pinned to one CPU) --------------------------------------
 
 
-def _proc_cpu_s(pid: int) -> float | None:
-    """utime + stime of another process (the PostgreSQL backend) from /proc; None if unreadable."""
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _machine_jiffies() -> tuple[float, float]:
-    """(busy, total) CPU seconds since boot, all CPUs, from /proc/stat; (0, 0) where unavailable."""
-    try:
-        with open("/proc/stat") as fh:
-            fields = [int(x) for x in fh.readline().split()[1:]]
-    except (OSError, ValueError):
-        return 0.0, 0.0
-    hz = os.sysconf("SC_CLK_TCK")
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    total = sum(fields[:8])
-    return (total - idle) / hz, total / hz
-
-
 def _self_cpu() -> tuple[float, float]:
     import resource
 
@@ -318,7 +297,7 @@ def child_ingest(path: Path, profile_out: Path | None, backend_cpu: int | None =
         if backend_cpu is not None:
             # Everything on one core: the server process serving this connection shares the child's CPU.
             os.sched_setaffinity(backend, {backend_cpu})
-        backend0 = _proc_cpu_s(backend)
+        backend0 = pid_cpu(backend)
         cpu0 = _self_cpu()
         profiler = None
         if profile_out is not None:
@@ -332,7 +311,7 @@ def child_ingest(path: Path, profile_out: Path | None, backend_cpu: int | None =
         if profiler is not None:
             profiler.disable()
         cpu1 = _self_cpu()
-        backend1 = _proc_cpu_s(backend)
+        backend1 = pid_cpu(backend)
     if profiler is not None and profile_out is not None:
         profiler.dump_stats(str(profile_out))
     return {
@@ -603,11 +582,11 @@ def main() -> int:
                 problems.append(f"parse only produced {p['rows'].get('timing_paths')} paths, {written.paths} written")
 
         for pin_backend in (False, True):
-            busy0, total0 = _machine_jiffies()
+            busy0, total0 = machine_cpu()
             load0 = os.getloadavg()[0]
             env = {URL_ENV: url, **({PIN_BACKEND_ENV: "1"} if pin_backend else {})}
             ing = run_child("ingest", report, args.cpu, env=env)
-            busy1, total1 = _machine_jiffies()
+            busy1, total1 = machine_cpu()
             load1 = os.getloadavg()[0]
             r = ing.out
             mb_s = size_mb / r["seconds"]

@@ -56,6 +56,15 @@ def _stat_fields(pid: int | str) -> list[str]:
         return fh.read().rsplit(")", 1)[1].split()  # fields from 3 (state) on; the name may hold spaces
 
 
+def pid_cpu(pid: int) -> float | None:
+    """utime + stime of one process (a PostgreSQL backend, say); None where unreadable."""
+    try:
+        f = _stat_fields(pid)
+        return (int(f[11]) + int(f[12])) / HZ
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def postgres_cpu(postmaster_pid: int | None) -> float:
     """CPU seconds of the postmaster, its reaped children (backends that exited) and its live children."""
     if postmaster_pid is None:
