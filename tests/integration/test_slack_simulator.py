@@ -267,6 +267,65 @@ def test_history_returns_metadata_only_with_include_all_metadata(sim: SlackSimul
     sim.assert_no_violations()
 
 
+def test_conversations_members_pages_with_next_cursor(sim: SlackSimulator, client: WebClient) -> None:
+    need_catalogue()
+    for n in range(5):
+        sim.add_user(f"U0MEMB000{n}", f"member{n}")
+    sim.add_channel("C0TEAM0001", "team", members={USER, "U0MEMB0001", "U0MEMB0003"})
+    seen: list[str] = []
+    cursor = ""
+    pages = 0
+    while True:
+        page = client.conversations_members(channel="C0TEAM0001", limit=2, cursor=cursor or None)
+        assert set(page.data) == {"ok", "members", "response_metadata"}  # the documented shape
+        seen += page["members"]
+        pages += 1
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    # Three people plus the bot (it is a member of the channel), over two pages of two.
+    assert pages == 2 and sorted(seen) == sorted([USER, "U0MEMB0001", "U0MEMB0003", sim.bot_user_id])
+    sim.set_member("C0TEAM0001", "U0MEMB0001", member=False)
+    assert "U0MEMB0001" not in client.conversations_members(channel="C0TEAM0001")["members"]
+    # A channel without an explicit member list holds everyone.
+    assert {USER, "U0MEMB0004"} <= set(client.conversations_members(channel=CHANNEL)["members"])
+    sim.assert_no_violations()
+
+
+def test_conversations_members_errors(sim: SlackSimulator, client: WebClient) -> None:
+    need_catalogue()
+    sim.add_channel("C0HIDDEN01", "hidden", is_private=True, is_member=False, members={USER})
+    sim.add_channel("C0OPEN0001", "open-not-joined", is_member=False)
+    for channel in ("C0HIDDEN01", "C0NOSUCH01"):
+        with pytest.raises(SlackApiError) as excinfo:
+            client.conversations_members(channel=channel)
+        assert api_error(excinfo) == "channel_not_found"
+    # A public channel the bot has not joined is still readable with channels:read, without the bot in it.
+    assert client.conversations_members(channel="C0OPEN0001")["members"] == [USER]
+    with pytest.raises(SlackApiError) as bad_cursor:
+        client.conversations_members(channel=CHANNEL, cursor="not-a-cursor")
+    assert api_error(bad_cursor) == "invalid_cursor"
+    sim.granted_scopes = sim.granted_scopes - {"groups:read"}
+    sim.add_channel("C0PRIVJOIN", "private-joined", is_private=True, is_member=True)
+    with pytest.raises(SlackApiError) as no_scope:
+        client.conversations_members(channel="C0PRIVJOIN")
+    assert api_error(no_scope) == "missing_scope" and no_scope.value.response["needed"] == "groups:read"
+    sim.clear_violations()
+
+
+def test_users_info_describes_external_users(sim: SlackSimulator, client: WebClient) -> None:
+    sim.add_user("U0EXT00001", "outsider", team_id="T0OTHER001", is_stranger=True)
+    sim.add_user("W0ENT00001", "grid-user", enterprise_id="E0OTHER001")
+    outsider = client.users_info(user="U0EXT00001")["user"]
+    assert outsider["team_id"] == "T0OTHER001" and outsider["is_stranger"] is True
+    assert outsider["profile"]["team"] == "T0OTHER001"
+    grid = client.users_info(user="W0ENT00001")["user"]
+    assert grid["enterprise_user"]["enterprise_id"] == "E0OTHER001" and grid["team_id"] == sim.team_id
+    own = client.users_info(user=USER)["user"]
+    assert own["team_id"] == sim.team_id and "is_stranger" not in own and "enterprise_user" not in own
+    sim.assert_no_violations()
+
+
 def test_update_delete_and_ephemeral(sim: SlackSimulator, client: WebClient) -> None:
     posted = client.chat_postMessage(channel=CHANNEL, text="v1")
     updated = client.chat_update(channel=CHANNEL, ts=posted["ts"], text="v2")

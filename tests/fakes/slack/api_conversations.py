@@ -139,6 +139,30 @@ def info(ctx: SimContext, call: ApiCall) -> dict[str, Any]:
     return {"ok": True, "channel": out}
 
 
+MAX_MEMBERS_LIMIT = 1000  # docs: "fewer than the requested number may be returned"; Slack caps pages
+
+
+def members(ctx: SimContext, call: ApiCall) -> dict[str, Any]:
+    """conversations.members: user ids, paginated with response_metadata.next_cursor ("" on the last page)."""
+    channel = visible_conversation(ctx, arg_str(call.args, "channel"))
+    if Workspace.conversation_type(channel) == CONV_PRIVATE and not channel.get("is_member"):
+        # A private channel the bot was not invited to does not exist as far as the bot can tell.
+        raise ApiError("channel_not_found")
+    limit = arg_int(call.args, "limit", call.method)
+    if limit is not None and limit < 1:
+        raise ApiError("invalid_limit", violation=f"{call.method}: limit must be a positive number")
+    limit = min(limit or 100, MAX_MEMBERS_LIMIT)
+    everyone = ctx.ws.member_ids(channel["id"], ctx.identity.bot_user_id)
+    offset = _decode_cursor(call.method, arg_str(call.args, "cursor"))
+    page = everyone[offset : offset + limit]
+    more = offset + limit < len(everyone)
+    return {
+        "ok": True,
+        "members": page,
+        "response_metadata": {"next_cursor": _encode_cursor(offset + limit) if more else ""},
+    }
+
+
 def open_conversation(ctx: SimContext, call: ApiCall) -> dict[str, Any]:
     args = call.args
     return_im = arg_bool(args, "return_im")
@@ -195,5 +219,6 @@ HANDLERS: dict[str, Handler] = {
     "conversations.history": history,
     "conversations.replies": replies,
     "conversations.info": info,
+    "conversations.members": members,
     "conversations.open": open_conversation,
 }

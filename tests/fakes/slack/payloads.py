@@ -61,7 +61,9 @@ def _team(ctx: SimContext) -> dict[str, Any]:
 
 
 def _user(ctx: SimContext, user: dict[str, Any]) -> dict[str, Any]:
-    return {"id": user["id"], "username": user["name"], "name": user["name"], "team_id": ctx.identity.team_id}
+    # A Slack Connect user carries their own organisation's team id.
+    team_id = user.get("team_id") or ctx.identity.team_id
+    return {"id": user["id"], "username": user["name"], "name": user["name"], "team_id": team_id}
 
 
 def slash_command(
@@ -73,11 +75,12 @@ def slash_command(
     text: str,
     response_url: str,
     trigger_id: str,
+    team_id: str | None = None,
 ) -> dict[str, Any]:
     # Slash command payloads are form fields upstream, hence strings throughout.
     return {
         "token": VERIFICATION_TOKEN,
-        "team_id": ctx.identity.team_id,
+        "team_id": team_id or ctx.identity.team_id,
         "team_domain": ctx.identity.team_domain,
         "channel_id": channel["id"],
         "channel_name": "directmessage" if channel.get("is_im") else str(channel.get("name", "")),
@@ -174,12 +177,14 @@ def view_closed(ctx: SimContext, *, user: dict[str, Any], view: dict[str, Any], 
     }
 
 
-def event_callback(ctx: SimContext, event: dict[str, Any], event_id: str) -> dict[str, Any]:
+def event_callback(
+    ctx: SimContext, event: dict[str, Any], event_id: str, *, team_id: str | None = None
+) -> dict[str, Any]:
     who = ctx.identity
     channel = event.get("channel")
     return {
         "token": VERIFICATION_TOKEN,
-        "team_id": who.team_id,
+        "team_id": team_id or who.team_id,
         "api_app_id": who.app_id,
         "event": event,
         "type": "event_callback",
@@ -188,12 +193,12 @@ def event_callback(ctx: SimContext, event: dict[str, Any], event_id: str) -> dic
         "authorizations": [
             {
                 "enterprise_id": None,
-                "team_id": who.team_id,
+                "team_id": team_id or who.team_id,
                 "user_id": who.bot_user_id,
                 "is_bot": True,
                 "is_enterprise_install": False,
             }
         ],
         "is_ext_shared_channel": False,
-        "event_context": f"1-{event.get('type')}-{who.team_id}-{channel or ''}",
+        "event_context": f"1-{event.get('type')}-{team_id or who.team_id}-{channel or ''}",
     }

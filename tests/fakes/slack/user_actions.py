@@ -27,9 +27,32 @@ class UserActions:
         raise NotImplementedError
 
     def add_user(
-        self, user_id: str, name: str | None = None, *, is_admin: bool = False, email: str | None = None
+        self,
+        user_id: str,
+        name: str | None = None,
+        *,
+        is_admin: bool = False,
+        email: str | None = None,
+        team_id: str | None = None,
+        is_stranger: bool = False,
+        enterprise_id: str | None = None,
     ) -> dict[str, Any]:
-        return self._ctx.ws.add_user(user_id, name or user_id.lower(), is_admin=is_admin, email=email)
+        """A member of this workspace; with team_id / is_stranger / enterprise_id, a Slack Connect user
+        from another organisation (as users.info describes them)."""
+        return self._ctx.ws.add_user(
+            user_id,
+            name or user_id.lower(),
+            is_admin=is_admin,
+            email=email,
+            team_id=team_id,
+            is_stranger=is_stranger,
+            enterprise_id=enterprise_id,
+        )
+
+    def set_member(self, channel_id: str, user_id: str, member: bool = True) -> None:
+        """The user joins (or, with member=False, leaves) a channel; conversations.members follows."""
+        self._channel(channel_id)
+        self._ctx.ws.set_membership(channel_id, user_id, member=member)
 
     def im_channel(self, user_id: str) -> str:
         """The bot's DM channel with the user (created if needed)."""
@@ -49,8 +72,15 @@ class UserActions:
         return channel
 
     def send_slash_command(
-        self, user_id: str, text: str = "", command: str = "/eda", channel_id: str | None = None
+        self,
+        user_id: str,
+        text: str = "",
+        command: str = "/eda",
+        channel_id: str | None = None,
+        *,
+        team_id: str | None = None,
     ) -> Delivery:
+        """`team_id` overrides the payload's workspace (a command arriving from another team)."""
         ctx = self._ctx
         user = self._ensure_user(user_id)
         channel = self._channel(channel_id or self.im_channel(user_id))
@@ -64,6 +94,7 @@ class UserActions:
             text=text,
             response_url=record.url,
             trigger_id=trigger_id,
+            team_id=team_id,
         )
         delivery = Delivery(
             payloads.SLASH_COMMANDS, payload, accepts_response_payload=True, user_id=user_id, channel_id=channel["id"]
@@ -217,8 +248,10 @@ class UserActions:
                 event["view"] = copy.deepcopy(self._ctx.ws.views[home_id])
         return self.send_event(event)
 
-    def send_event(self, event: dict[str, Any]) -> Delivery:
-        """Deliver an Events API event; message events are also stored in the channel history."""
+    def send_event(self, event: dict[str, Any], *, team_id: str | None = None) -> Delivery:
+        """Deliver an Events API event; message events are also stored in the channel history.
+
+        `team_id` overrides the envelope's workspace (an event arriving from another team)."""
         ctx = self._ctx
         event = copy.deepcopy(event)
         kind = event.get("type")
@@ -232,7 +265,7 @@ class UserActions:
             event.setdefault("ts", ts)
             self._store_event_message(event)
         event.setdefault("event_ts", event.get("ts", ts))
-        payload = payloads.event_callback(ctx, event, ctx.ids.new_id("Ev"))
+        payload = payloads.event_callback(ctx, event, ctx.ids.new_id("Ev"), team_id=team_id)
         return self._deliver(Delivery(payloads.EVENTS_API, payload, accepts_response_payload=False))
 
     def _store_event_message(self, event: dict[str, Any]) -> None:

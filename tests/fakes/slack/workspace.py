@@ -84,22 +84,28 @@ class Workspace:
         real_name: str | None = None,
         email: str | None = None,
         extra_profile: dict[str, Any] | None = None,
+        team_id: str | None = None,
+        is_stranger: bool = False,
+        enterprise_id: str | None = None,
     ) -> dict[str, Any]:
+        """A user of this workspace, or (team_id / is_stranger / enterprise_id) a Slack Connect user of
+        another organisation as users.info shows them (the fields of java-slack-sdk's users.info sample)."""
         # Shape of users.info's documented success example.
+        home_team = team_id or self.team_id
         real = real_name or name
         profile: dict[str, Any] = {
             "real_name": real,
             "display_name": name,
             "real_name_normalized": real,
             "display_name_normalized": name,
-            "team": self.team_id,
+            "team": home_team,
         }
         if email is not None and not is_bot:
             profile["email"] = email
         profile.update(extra_profile or {})
-        user = {
+        user: dict[str, Any] = {
             "id": user_id,
-            "team_id": self.team_id,
+            "team_id": home_team,
             "name": name,
             "deleted": False,
             "color": "9f69e7",
@@ -118,6 +124,18 @@ class Workspace:
             "updated": int(time.time()),
             "has_2fa": False,
         }
+        if is_stranger:
+            user["is_stranger"] = True
+        if enterprise_id is not None:
+            user["enterprise_user"] = {
+                "id": user_id,
+                "enterprise_id": enterprise_id,
+                "enterprise_name": f"Enterprise {enterprise_id}",
+                "is_admin": False,
+                "is_owner": False,
+                "is_primary_owner": False,
+                "teams": [home_team],
+            }
         with self.lock:
             self.users[user_id] = user
         return copy.deepcopy(user)
@@ -220,6 +238,27 @@ class Workspace:
         with self.lock:
             members = self.members.get(channel_id)
             return members is None or user_id in members
+
+    def member_ids(self, channel_id: str, bot_user_id: str) -> list[str]:
+        """conversations.members' list: people in workspace order, the bot only when it is a member."""
+        with self.lock:
+            channel = self.channels[channel_id]
+            members = self.members.get(channel_id)
+            people = [u for u in self.users if u != bot_user_id and (members is None or u in members)]
+            strangers = sorted(m for m in members or () if m not in self.users and m != bot_user_id)
+            bot = [bot_user_id] if channel.get("is_member") else []
+            return people + strangers + bot
+
+    def set_membership(self, channel_id: str, user_id: str, *, member: bool) -> None:
+        """A user joins or leaves a channel (None = everyone is first made explicit)."""
+        with self.lock:
+            members = self.members.get(channel_id)
+            explicit = set(self.users) if members is None else set(members)
+            if member:
+                explicit.add(user_id)
+            else:
+                explicit.discard(user_id)
+            self.members[channel_id] = explicit
 
     # ---- messages -----------------------------------------------------------------------
 
