@@ -47,6 +47,18 @@ class DatasourceHealth:
 
 
 @dataclass(frozen=True)
+class ServiceAccountToken:
+    """A token just created for a service account; Grafana shows `key` this once and never again."""
+
+    id: int
+    name: str
+    key: GrafanaToken
+
+    def __repr__(self) -> str:
+        return f"ServiceAccountToken(id={self.id}, name={self.name!r}, key=••••)"
+
+
+@dataclass(frozen=True)
 class SavedDashboard:
     uid: str
     url: str
@@ -259,6 +271,63 @@ class GrafanaClient:
         if not isinstance(body, list) or not all(isinstance(hit, dict) for hit in body):
             raise self._bad_body("GET", path, "it is not a JSON list of hits")
         return body
+
+    # --- service accounts ---------------------------------------------------------------------
+
+    def search_service_accounts(self, query: str, *, per_page: int = 100) -> list[JsonObject]:
+        """Service accounts whose name contains `query` (Grafana matches substrings, not names)."""
+        path = "/api/serviceaccounts/search"
+        params = [("query", query), ("perpage", str(per_page)), ("page", "1")]
+        response = self._send("GET", path, params=params)
+        self._raise_for_status(response, "GET", path)
+        body = self._json(response, "GET", path)
+        accounts = body.get("serviceAccounts") if isinstance(body, dict) else None
+        if not isinstance(accounts, list) or not all(isinstance(a, dict) for a in accounts):
+            raise self._bad_body("GET", path, "it has no 'serviceAccounts' list")
+        return accounts
+
+    def create_service_account(self, name: str, *, role: str) -> JsonObject:
+        body = {"name": name, "role": role, "isDisabled": False}
+        return self._object("POST", "/api/serviceaccounts", json=body)
+
+    def get_service_account(self, ident: int) -> JsonObject:
+        return self._object("GET", f"/api/serviceaccounts/{int(ident)}")
+
+    def update_service_account(
+        self, ident: int, *, role: str | None = None, disabled: bool | None = None
+    ) -> JsonObject:
+        body: JsonObject = {}
+        if role is not None:
+            body["role"] = role
+        if disabled is not None:
+            body["isDisabled"] = disabled
+        return self._object("PATCH", f"/api/serviceaccounts/{int(ident)}", json=body)
+
+    def create_service_account_token(self, ident: int, name: str, *, seconds_to_live: int = 0) -> ServiceAccountToken:
+        path = f"/api/serviceaccounts/{int(ident)}/tokens"
+        body = self._object("POST", path, json={"name": name, "secondsToLive": seconds_to_live})
+        token_id, key = body.get("id"), body.get("key")
+        if not isinstance(token_id, int) or not isinstance(key, str) or not key:
+            raise self._bad_body("POST", path, "it lacks the token's id or key")
+        return ServiceAccountToken(id=token_id, name=str(body.get("name") or name), key=GrafanaToken(key))
+
+    def delete_service_account_token(self, ident: int, token_id: int) -> None:
+        self._object("DELETE", f"/api/serviceaccounts/{int(ident)}/tokens/{int(token_id)}")
+
+    # --- folder permissions -------------------------------------------------------------------
+
+    def get_folder_permissions(self, uid: str) -> list[JsonObject]:
+        path = f"/api/folders/{_segment(uid)}/permissions"
+        response = self._send("GET", path)
+        self._raise_for_status(response, "GET", path)
+        body = self._json(response, "GET", path)
+        if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+            raise self._bad_body("GET", path, "it is not a JSON list of permissions")
+        return body
+
+    def set_folder_permissions(self, uid: str, items: Iterable[Mapping[str, Any]]) -> None:
+        """Replaces every permission of the folder (Grafana's semantics): send the ones to keep too."""
+        self._object("POST", f"/api/folders/{_segment(uid)}/permissions", json={"items": [dict(i) for i in items]})
 
     # --- transport ----------------------------------------------------------------------------
 

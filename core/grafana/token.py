@@ -8,12 +8,12 @@ from core.secret import Secret
 class GrafanaToken(Secret):
     __slots__ = ()
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value: str, *, setting: str = "GRAFANA_API_KEY") -> None:
         value = value.strip()
         # A token goes into an HTTP header: control characters would break (or smuggle) headers.
         if not value or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in value):
             raise ValueError(
-                "GRAFANA_API_KEY is empty or contains spaces/control characters; "
+                f"{setting} is empty or contains spaces/control characters; "
                 "paste the service-account token exactly as Grafana showed it"
             )
         super().__init__(value)
