@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     delete = user.add_parser("delete", help="delete a user")
     delete.add_argument("name")
     delete.add_argument("--drop-data", action="store_true", help="also drop the user's databases and roles")
+    restore = user.add_parser("restore", help="give a deleted account's kept databases to a Slack user")
+    restore.add_argument("name")
+    restore.add_argument("--slack-id", required=True, help="the Slack user ID (U…) who gets the name and its data")
+    purge = user.add_parser("purge", help="drop the databases kept under a deleted account's name and free it")
+    purge.add_argument("name")
     return parser
 
 
@@ -204,6 +209,24 @@ def _cmd_user(settings: Settings, args: argparse.Namespace) -> int:
                     f"{s.username:<32} {s.state:<12} {'yes' if s.is_admin else 'no':<6} "
                     f"{s.slack_user_id or '-':<14} {s.dashboards}"
                 )
+            for kept in registration.retained_names(core):
+                print(f"{kept.username:<32} {'kept-data':<12} {'-':<6} {kept.slack_user_id or '-':<14} -")
+        elif args.user_command == "restore":
+            result = registration.register(
+                core,
+                username=args.name,
+                slack_user_id=args.slack_id,
+                actor=Actor.cli(),
+                restore=True,
+                on_progress=_print_progress,
+            )
+            print(
+                f"restored {result.username} to {args.slack_id} with its databases {', '.join(result.databases.values())}"
+            )
+            print(f"API key (shown once): {result.api_key.reveal()}")
+        elif args.user_command == "purge":
+            registration.purge(core, username=args.name, actor=Actor.cli())
+            print(f"purged {args.name}: its kept databases and roles are dropped and the name is free")
         elif args.user_command == "delete":
             registration.delete(
                 core, username=args.name, drop_data=args.drop_data, actor=Actor.cli(), on_progress=_print_progress

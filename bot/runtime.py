@@ -9,6 +9,8 @@ import threading
 from dataclasses import dataclass
 from types import FrameType
 
+from sqlalchemy.engine import make_url
+
 from bot.config import Settings
 from bot.metrics import CountingTransport, MeasuredPreviewer, Metrics
 from bot.services import Services
@@ -19,7 +21,7 @@ from core.crypto import CredentialCipher
 from core.db.embedded import EmbeddedPostgres
 from core.db.engine import Database, libpq_url
 from core.db.migrate import upgrade_to_head
-from core.db.provisioning import DbServer
+from core.db.provisioning import DbServer, harden_server
 from core.doctor import queue_depth
 from core.errors import CredentialsKeyError
 from core.grafana.client import GrafanaClient
@@ -89,6 +91,9 @@ def prepare(settings: Settings, metrics: Metrics | None = None) -> tuple[MasterD
         upgrade_to_head(master.url)
         core = build_core(settings, master.url, build_grafana_client(settings, metrics))
         check_credentials_key(core)
+        # A user's login role must open nothing but its own databases (docs/security.md).
+        for problem in harden_server(core.server, master_database=make_url(master.url).database or ""):
+            log.warning("database server: %s", problem)
     except BaseException:
         master.stop()
         raise

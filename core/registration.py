@@ -14,15 +14,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
 from core import audit, credentials, users, validation
 from core.authz import Actor
 from core.context import CoreContext
 from core.db import provisioning
-from core.db.models import User
-from core.errors import AlreadyExists, EdabotError, InvalidInput, NotFound
+from core.db.models import RetainedName, User
+from core.errors import AlreadyExists, EdabotError, InvalidInput, NotAllowed, NotFound
 from core.secret import Secret
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def _account_lock(ctx: CoreContext, key: str) -> Iterator[None]:
 
 
 def _claim_account(
-    ctx: CoreContext, *, username: str, slack_user_id: str | None, make_admin: bool, actor: Actor
+    ctx: CoreContext, *, username: str, slack_user_id: str | None, make_admin: bool, actor: Actor, restore: bool
 ) -> tuple[str, bool]:
     """Create the pending user row, or find the caller's unfinished one. Returns (username, resumed)."""
     with ctx.db.session() as session:
@@ -135,6 +135,26 @@ def _claim_account(
             if existing.active or existing.slack_user_id != slack_user_id or existing.state == "deleting":
                 raise AlreadyExists(f"The username `{username}` is taken; choose another.")
             return username, True
+        retained = session.get(RetainedName, username)
+        if restore:
+            if retained is None and not provisioning.kept_data_exists(ctx.server, username):
+                raise NotFound(f"There is no kept data under the username `{username}` to restore.")
+            if retained is not None:
+                session.delete(retained)
+            audit.record(
+                session,
+                actor=actor.label,
+                action="user.restored",
+                target_username=username,
+                slack_user_id=slack_user_id,
+            )
+        elif retained is not None or provisioning.kept_data_exists(ctx.server, username):
+            # Registering it would hand the kept databases to whoever asked first.
+            raise NotAllowed(
+                f"The username `{username}` belongs to a deleted account whose data was kept; choose another. "
+                f"Only an admin can give it back (`edabot user restore {username} --slack-id U…`) "
+                f"or remove the data (`edabot user purge {username}`)."
+            )
         session.add(User(username=username, slack_user_id=slack_user_id, is_admin=make_admin, state="registering"))
         audit.record(
             session,
@@ -167,9 +187,13 @@ def register(
     slack_user_id: str | None,
     actor: Actor,
     make_admin: bool = False,
+    restore: bool = False,
     on_progress: Callable[[Progress], None] = lambda _p: None,
 ) -> Registered:
-    """Create (or finish creating) an account. Raises EdabotError subclasses with user-facing text."""
+    """Create (or finish creating) an account. Raises EdabotError subclasses with user-facing text.
+
+    `restore` (admins only, checked by the caller) gives a retained name and its kept databases to
+    `slack_user_id`; without it a retained name is refused."""
     if username is not None:
         username = validation.username(username)
     lock_key = slack_user_id or username
@@ -186,7 +210,12 @@ def register(
                 username = mine.username
             assert username is not None
             username, resumed = _claim_account(
-                ctx, username=username, slack_user_id=slack_user_id, make_admin=make_admin, actor=actor
+                ctx,
+                username=username,
+                slack_user_id=slack_user_id,
+                make_admin=make_admin,
+                actor=actor,
+                restore=restore,
             )
             step.note = f"`{username}`" + (" (continuing an unfinished registration)" if resumed else "")
         with progress.step("passwords"):
@@ -197,7 +226,7 @@ def register(
         with progress.step("databases"):
             provisioning.ensure_databases(ctx.server, username)
         with progress.step("grants"):
-            provisioning.ensure_grafana_read_access(ctx.server, username)
+            provisioning.ensure_grafana_read_access(ctx.server, username, owner_password=owner_pw)
         with progress.step("grafana") as step:
             step.note = ctx.grafana.ensure_user(username=username, grafana_db_password=reader_pw)
         with progress.step("activate"), ctx.db.session() as session:
@@ -259,6 +288,12 @@ def delete(
                 provisioning.disable_login(ctx.server, username)
         with progress.step("account"), ctx.db.session() as session:
             user = users.require(session, username)
+            if not drop_data:
+                # The kept databases must not go to the next person who registers this name.
+                retained = session.get(RetainedName, username) or RetainedName(username=username)
+                retained.slack_user_id = user.slack_user_id
+                retained.deleted_by = actor.label
+                session.add(retained)
             session.delete(user)  # credentials and dashboards rows go with it (ON DELETE CASCADE)
             audit.record(
                 session,
@@ -269,4 +304,30 @@ def delete(
             )
 
 
-__all__ = ["EdabotError", "Registered", "delete", "register"]
+def purge(ctx: CoreContext, *, username: str, actor: Actor) -> None:
+    """Drop the databases and roles kept under a deleted account's name, and free the name (admins only,
+    checked by the caller)."""
+    with ctx.db.session() as session:
+        if users.by_username(session, username) is not None:
+            raise InvalidInput(f"`{username}` is a live account: delete it with its data instead.")
+        retained = session.get(RetainedName, username)
+    if retained is None and not provisioning.kept_data_exists(ctx.server, username):
+        raise NotFound(f"There is no kept data under the username `{username}`.")
+    with _account_lock(ctx, username):
+        provisioning.drop_user_databases(ctx.server, username)
+        provisioning.drop_roles(ctx.server, username)
+        with ctx.db.session() as session:
+            found = session.get(RetainedName, username)
+            if found is not None:
+                session.delete(found)
+            audit.record(session, actor=actor.label, action="user.purged", target_username=username)
+
+
+def retained_names(ctx: CoreContext) -> list[RetainedName]:
+    with ctx.db.session() as session:
+        rows = list(session.scalars(select(RetainedName).order_by(RetainedName.username)))
+        session.expunge_all()
+    return rows
+
+
+__all__ = ["EdabotError", "Registered", "delete", "purge", "register", "retained_names"]

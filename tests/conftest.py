@@ -133,3 +133,18 @@ def core_ctx(
     finally:
         db.dispose()
         _drop_edabot_objects(pg_admin_url, unique_username.made)  # type: ignore[attr-defined]
+
+
+def owner_login(ctx: object, username: str, kind: str, *, autocommit: bool = True) -> psycopg.Connection:
+    """Log in to one of the user's databases as the user does: their own role and their DB_PASSWORD."""
+    from core.logins import OWNER_PASSWORD, require_password
+
+    password = require_password(ctx, OWNER_PASSWORD, username)  # type: ignore[arg-type]
+    url = ctx.server.url_for(f"{username}_{kind}", user=username, password=password)  # type: ignore[attr-defined]
+    return psycopg.connect(url, autocommit=autocommit, connect_timeout=10)
+
+
+def admin_login(ctx: object, database: str) -> psycopg.Connection:
+    """The test's own superuser session in any database (setup and inspection only; the product never does this
+    in a user database)."""
+    return psycopg.connect(with_database(ctx.server.admin_url.reveal(), database), autocommit=True)  # type: ignore[attr-defined]

@@ -113,6 +113,19 @@ class Dashboard(Base):
     )
 
 
+class RetainedName(Base):
+    """A username whose databases were kept when its account was deleted. It stays reserved: registering it
+    would hand the kept data to whoever asked first, so only an admin can restore it to a named Slack user or
+    purge the data."""
+
+    __tablename__ = "retained_names"
+
+    username: Mapped[str] = mapped_column(String(31), primary_key=True)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    deleted_by: Mapped[str] = mapped_column(String(64))
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 

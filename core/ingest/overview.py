@@ -4,24 +4,31 @@ from __future__ import annotations
 
 import logging
 
-import psycopg
-
 from core.context import CoreContext
-from core.db.provisioning import database_names
+from core.db.provisioning import database_names, grafana_role
 from core.grafana.errors import GrafanaError
 from core.grafana.provisioning import datasource_uid, folder_uid
 from core.grafana.templates.runs_overview import build_runs_overview
 from core.ingest.schema import SHARED_SCHEMA
+from core.logins import READER_PASSWORD, require_password
 
 log = logging.getLogger(__name__)
 
 
+# Read as the owner's read-only role with search_path pinned to pg_catalog: the owner controls this database.
+_HAS_RUNS = """
+    SELECT 1 FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+    WHERE n.nspname OPERATOR(pg_catalog.=) %s AND c.relname OPERATOR(pg_catalog.=) 'eda_runs'
+"""
+
+
 def kinds_with_runs(ctx: CoreContext, username: str) -> list[str]:
+    reader = require_password(ctx, READER_PASSWORD, username)
     found = []
     for kind, database in database_names(username).items():
-        with psycopg.connect(ctx.server.url_for(database), connect_timeout=10) as conn:
-            row = conn.execute("SELECT to_regclass(%s)", (f"{SHARED_SCHEMA}.eda_runs",)).fetchone()
-            if row and row[0] is not None:
+        with ctx.server.connect_as(database, user=grafana_role(username), password=reader, catalog_only=True) as conn:
+            if conn.execute(_HAS_RUNS, (SHARED_SCHEMA,)).fetchone() is not None:
                 found.append(kind)
     return found
 

@@ -19,15 +19,23 @@ from sqlalchemy import select, text
 
 from core.context import CoreContext
 from core.db.models import User
-from core.db.provisioning import database_names
+from core.db.provisioning import database_names, grafana_role
+from core.logins import READER_PASSWORD, role_passwords
+from core.secret import Secret
 
 log = logging.getLogger(__name__)
 
 SCAN_LOCK = 7_202_613
 # Every table and view in `public` is a report; edabot's own shared tables live in other schemas.
+# The owner controls this database: every name and operator is schema-qualified, the session's search_path
+# is pinned to pg_catalog, and it runs as the owner's read-only role, so nothing the owner planted can
+# change what this query means or run with more than that role's rights.
 LIST_TABLES = """
-    SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY c.relname
+    SELECT c.relname FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+    WHERE n.nspname OPERATOR(pg_catalog.=) 'public'
+      AND c.relkind OPERATOR(pg_catalog.=) ANY (ARRAY['r', 'p', 'v', 'm']::pg_catalog."char"[])
+    ORDER BY c.relname
 """
 
 
@@ -55,8 +63,10 @@ def _scan_lock(ctx: CoreContext) -> Iterator[bool]:
                 conn.commit()
 
 
-def list_report_tables(ctx: CoreContext, database: str) -> list[str]:
-    with psycopg.connect(ctx.server.url_for(database), connect_timeout=10, autocommit=True) as conn:
+def list_report_tables(ctx: CoreContext, database: str, *, username: str, reader_password: Secret) -> list[str]:
+    with ctx.server.connect_as(
+        database, user=grafana_role(username), password=reader_password, catalog_only=True
+    ) as conn:
         return [row[0] for row in conn.execute(LIST_TABLES).fetchall()]
 
 
@@ -72,12 +82,16 @@ def scan(ctx: CoreContext, *, only_username: str | None = None, concurrency: int
                 query = query.where(User.username == only_username)
             owners = list(session.execute(query))
         report.users = len(owners)
+        readers = role_passwords(ctx, READER_PASSWORD, [name for _, name in owners])
         targets = [(uid, name, kind, db) for uid, name in owners for kind, db in database_names(name).items()]
         report.databases = len(targets)
 
         def list_one(target: tuple[int, str, str, str]) -> tuple[tuple[int, str, str, str], list[str] | str]:
+            password = readers.get(target[1])
+            if password is None:
+                return target, f"{target[3]}: no {READER_PASSWORD} credential; run `/eda register` again to repair"
             try:
-                return target, list_report_tables(ctx, target[3])
+                return target, list_report_tables(ctx, target[3], username=target[1], reader_password=password)
             except psycopg.Error as exc:
                 # One broken database must not stop everyone else's notifications.
                 return target, f"{target[3]}: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}"

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
 import pytest
 from cryptography.fernet import Fernet
 
@@ -29,7 +28,7 @@ from core.pipeline.capture_types import CaptureSettings
 from core.pipeline.preview import CapturePreviewer
 from core.registration import register
 from core.secret import Secret
-from tests.conftest import server_data_dir
+from tests.conftest import owner_login, server_data_dir
 from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
 
@@ -48,9 +47,7 @@ class Rig:
     username: str
 
     def table(self, name: str) -> None:
-        url = self.ctx.server.url_for(f"{self.username}_timing")
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f'SET ROLE "{self.username}"')
+        with owner_login(self.ctx, self.username, "timing") as conn:
             conn.execute(f'CREATE TABLE "{name}" (startpoint text, endpoint text, slack double precision)')
             conn.execute(f"INSERT INTO \"{name}\" VALUES ('a', 'b', -0.5), ('c', 'd', 0.25)")
 

@@ -11,13 +11,13 @@ from core.authz import Actor
 from core.db.models import Dashboard
 from core.pipeline import scanner
 from core.registration import register
+from tests.conftest import owner_login
 
 pytestmark = pytest.mark.db
 
 
 def _create(ctx, username: str, kind: str, *tables: str) -> None:  # type: ignore[no-untyped-def]
-    with psycopg.connect(ctx.server.url_for(f"{username}_{kind}"), autocommit=True) as conn:
-        conn.execute(f'SET ROLE "{username}"')
+    with owner_login(ctx, username, kind) as conn:
         for table in tables:
             conn.execute(f'CREATE TABLE "{table}" (x int)')
 
@@ -29,8 +29,7 @@ def test_new_tables_are_recorded_once_and_only_public_ones(core_ctx, unique_user
     _create(core_ctx, alice, "timing", "sta_1", "My Table", "sélect")
     _create(core_ctx, alice, "drc", "drc_1")
     _create(core_ctx, bob, "qor", "sta_1")
-    with psycopg.connect(core_ctx.server.url_for(f"{alice}_qor"), autocommit=True) as conn:
-        conn.execute(f'SET ROLE "{alice}"')
+    with owner_login(core_ctx, alice, "qor") as conn:
         conn.execute("CREATE SCHEMA side")
         conn.execute("CREATE TABLE side.not_a_report (x int)")
 

@@ -66,10 +66,11 @@ def scratch_user(pg_admin_url: str) -> Iterator[ScratchUser]:
         reader_password=secrets.token_urlsafe(16),
         server_version_num=server.server_version_num(),
     )
-    provisioning.ensure_roles(server, username, owner_password=Secret(secrets.token_urlsafe(16)),
+    owner_password = Secret(secrets.token_urlsafe(16))
+    provisioning.ensure_roles(server, username, owner_password=owner_password,
                               grafana_password=Secret(user.reader_password))
     provisioning.ensure_databases(server, username)
-    provisioning.ensure_grafana_read_access(server, username)
+    provisioning.ensure_grafana_read_access(server, username, owner_password=owner_password)
     try:
         yield user
     finally:
