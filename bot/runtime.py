@@ -24,6 +24,8 @@ from core.db.migrate import upgrade_to_head
 from core.db.provisioning import DbServer, harden_server
 from core.doctor import queue_depth
 from core.errors import CredentialsKeyError
+from core.grafana.capture_store import DbCaptureTokenStore, grafana_key
+from core.grafana.capture_token import CaptureTokens
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
 from core.pipeline.capture import CaptureService
@@ -63,13 +65,27 @@ def build_grafana_client(settings: Settings, metrics: Metrics | None = None) -> 
     )
 
 
+def build_capture_tokens(
+    settings: Settings, db: Database, cipher: CredentialCipher, grafana: GrafanaClient | None
+) -> CaptureTokens:
+    """The capture browser's Viewer token: GRAFANA_CAPTURE_TOKEN, else edabot's own service account's,
+    shared through the master database by every process (core/grafana/capture_token.py)."""
+    store = DbCaptureTokenStore(db, cipher, grafana=grafana_key(settings.grafana_base_url, settings.grafana_org_id))
+    return CaptureTokens(configured=settings.grafana_capture_token, admin=grafana, store=store)
+
+
 def build_core(settings: Settings, master_url: str, grafana: GrafanaClient | None) -> CoreContext:
     cipher = CredentialCipher(settings.credentials_keys)
     db = Database(master_url, pool_size=10)
     server = DbServer.from_admin_url(
         master_url, grafana_host=settings.grafana_db_host, grafana_port=settings.grafana_db_port
     )
-    steps = GrafanaProvisioner(grafana, server) if grafana is not None else NoGrafana()
+    steps: GrafanaProvisioner | NoGrafana = NoGrafana()
+    if grafana is not None:
+        tokens = build_capture_tokens(settings, db, cipher, grafana)
+        steps = GrafanaProvisioner(
+            grafana, server, sslmode=settings.grafana_db_sslmode, capture_account=tokens.account_id
+        )
     return CoreContext(db=db, cipher=cipher, server=server, grafana=steps, grafana_client=grafana)
 
 
@@ -113,20 +129,32 @@ def capture_settings(settings: Settings) -> CaptureSettings:
     )
 
 
-def build_pipeline_ports(settings: Settings, metrics: Metrics | None = None) -> tuple[Ports, CaptureService]:
-    """Capture (one browser thread, started on first use) and the Slack notifier, as the pipeline's ports."""
+def build_pipeline_ports(
+    settings: Settings, metrics: Metrics | None = None, *, core: CoreContext | None = None
+) -> tuple[Ports, CaptureService]:
+    """Capture (one browser thread, started on first use) and the Slack notifier, as the pipeline's ports.
+
+    The browser gets the Viewer capture token, never GRAFANA_API_KEY. Without `core` the created token
+    is kept in this process only (a new one per run).
+    """
     from bot.app import build_web_client
     from bot.scheduler import worker_id
     from bot.slack.notifier import SlackNotifier
     from core.pipeline.preview import CapturePreviewer
 
     capture = CaptureService(capture_settings(settings))
+    admin = core.grafana_client if core is not None else build_grafana_client(settings, metrics)
+    tokens = (
+        build_capture_tokens(settings, core.db, core.cipher, admin)
+        if core is not None
+        else CaptureTokens(configured=settings.grafana_capture_token, admin=admin)
+    )
     previewer = CapturePreviewer(
         capture,
         grafana_url=settings.grafana_base_url,
         org_id=settings.grafana_org_id,
         timeout_s=settings.capture_timeout_ms / 1000,
-        default_token=settings.grafana_api_key,
+        tokens=tokens,
     )
     assert settings.slack_bot_token is not None, "checked by Settings.missing_for_run"
     notifier = SlackNotifier(settings, build_web_client(settings, settings.slack_bot_token.reveal(), metrics))
@@ -149,7 +177,7 @@ def run(settings: Settings) -> int:
     master, core = prepare(settings, metrics)
     metrics.watch_rows(lambda: queue_depth(core))
     work = BackgroundWork(max_workers=8)
-    ports, capture = build_pipeline_ports(settings, metrics)
+    ports, capture = build_pipeline_ports(settings, metrics, core=core)
     services = Services(settings=settings, core=core, work=work, pipeline=ports, metrics=metrics)
     scheduler = PipelineScheduler(core, ports, scan_interval_s=settings.scan_interval_seconds, metrics=metrics)
     stop = threading.Event()

@@ -91,8 +91,10 @@ def publish(
 ) -> Published:
     """Introspect and read figures as the Grafana reader role: panels then never use a table Grafana
     cannot read, and the figures are exactly what the dashboard will show."""
-    reader_url = ctx.server.url_for(database, user=grafana_role(username), password=reader_password)
-    with psycopg.connect(reader_url, connect_timeout=10) as conn:
+    # The owner controls this database: read as their read-only role, with search_path pinned at start-up.
+    with ctx.server.connect_as(
+        database, user=grafana_role(username), password=reader_password, autocommit=False
+    ) as conn:
         try:
             info = describe_table(conn, table)
         except NotFound as exc:
