@@ -207,7 +207,7 @@ def test_a_user_opens_no_database_but_their_own(core_ctx: CoreContext, unique_us
     password = require_password(core_ctx, OWNER_PASSWORD, alice)
     admin_url = core_ctx.server.admin_url.reveal()
     for database in (master, "postgres", "template1", f"{bob}_timing", f"{bob}_qor", f"{bob}_drc"):
-        with pytest.raises(psycopg.OperationalError, match="permission denied|not currently accepting"):
+        with pytest.raises(psycopg.OperationalError, match=r"permission denied|not currently accepting"):
             psycopg.connect(with_login(admin_url, database, alice, password.reveal()), connect_timeout=5).close()
     # Her own databases still open, and the admin still reaches the master database.
     with owner_login(core_ctx, alice, "drc") as conn:
