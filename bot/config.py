@@ -22,6 +22,8 @@ from core.secret import Secret
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# libpq's sslmode values (PostgreSQL docs, "SSL Support"), the ones a datasource may be given.
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
 class SettingsError(Exception):
@@ -56,6 +58,9 @@ class Settings:
     grafana_base_url: str
     grafana_api_key: Secret | None
     grafana_org_id: int | None
+    # Viewer-role token for the capture browser; None: edabot creates its own Viewer service account.
+    grafana_capture_token: Secret | None
+    grafana_db_sslmode: str
     credentials_keys: tuple[Secret, ...]
     credentials_key_generated: bool
     gif_capture_dir: Path
@@ -217,6 +222,13 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     log_level = (r.text("LOG_LEVEL", "INFO") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         r.problems.append(f"LOG_LEVEL={log_level!r} must be one of {', '.join(LOG_LEVELS)}")
+    capture_token = r.text("GRAFANA_CAPTURE_TOKEN")
+    if capture_token is not None and any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in capture_token):
+        # Never echo the value; it goes into an HTTP header, where such characters break or smuggle headers.
+        r.problems.append("GRAFANA_CAPTURE_TOKEN contains spaces or control characters: paste the token exactly")
+    sslmode = r.text("GRAFANA_DB_SSLMODE", "prefer") or "prefer"
+    if sslmode not in SSL_MODES:
+        r.problems.append(f"GRAFANA_DB_SSLMODE={sslmode!r} must be one of {', '.join(SSL_MODES)}")
 
     settings = Settings(
         slack_bot_token=r.token("SLACK_BOT_TOKEN", "xoxb-"),
@@ -234,6 +246,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         grafana_base_url=r.url("GRAFANA_BASE_URL", "http://localhost:3000", ("http", "https")).rstrip("/"),
         grafana_api_key=(Secret(v) if (v := r.text("GRAFANA_API_KEY")) else None),
         grafana_org_id=org_id,
+        grafana_capture_token=Secret(capture_token) if capture_token is not None else None,
+        grafana_db_sslmode=sslmode,
         credentials_keys=keys,
         credentials_key_generated=generated,
         gif_capture_dir=Path(r.text("GIF_CAPTURE_DIR") or str(data_dir / "gifs")),

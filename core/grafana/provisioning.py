@@ -25,6 +25,12 @@ MAX_UID_LENGTH = 40
 # of the pools below it (notes/grafana.md §6).
 MAX_OPEN_CONNS = 3
 SEARCH_PAGE = 1000
+# GRAFANA_DB_SSLMODE's default (SPEC). Grafana's PostgreSQL plugin accepts it since it moved from lib/pq
+# to pgx (grafana#103961, G12); lib/pq refused `prefer` and `allow` ("unsupported sslmode"), so on older
+# Grafana the datasource health check reports that and the fix is GRAFANA_DB_SSLMODE=disable or require.
+DEFAULT_SSLMODE = "prefer"
+# Grafana's folder permission levels (legacy folder permissions API): 1 View, 2 Edit, 4 Admin.
+VIEW = 1
 
 
 def folder_uid(username: str) -> str:
@@ -63,8 +69,10 @@ def _url(host: str, port: int) -> str:
     return f"{host}:{port}"
 
 
-def datasource_payload(*, username: str, kind: str, db_host: str, db_port: int, server_version_num: int) -> JsonObject:
-    """Everything but the password, which is added only when sent."""
+def datasource_payload(
+    *, username: str, kind: str, db_host: str, db_port: int, server_version_num: int, sslmode: str = DEFAULT_SSLMODE
+) -> JsonObject:
+    """Everything but the password, which is added only when sent. `sslmode` is GRAFANA_DB_SSLMODE."""
     return {
         "name": datasource_name(username, kind),
         "uid": datasource_uid(username, kind),
@@ -77,7 +85,7 @@ def datasource_payload(*, username: str, kind: str, db_host: str, db_port: int, 
         # The database goes in jsonData: a top-level `database` breaks Grafana's frontend (grafana#132582).
         "jsonData": {
             "database": f"{username}_{kind}",
-            "sslmode": "disable",
+            "sslmode": sslmode,
             "postgresVersion": postgres_version(server_version_num),
             "timescaledb": False,
             "maxOpenConns": MAX_OPEN_CONNS,
@@ -133,6 +141,36 @@ def _ensure_folder(client: GrafanaClient, username: str, changes: list[str]) -> 
     return uid
 
 
+def _grants_view(entry: Mapping[str, Any]) -> bool:
+    permission = entry.get("permission")
+    return isinstance(permission, int) and permission >= VIEW
+
+
+def _ensure_viewable(client: GrafanaClient, uid: str, account_id: int, changes: list[str]) -> None:
+    """Let the capture service account view the folder.
+
+    Grafana gives a new top-level folder the entries "Viewer role: View" and "Editor role: Edit" (and
+    Admin to its creator; `setDefaultFolderPermissions` in Grafana's folder service), so the Viewer
+    account sees it by default. An administrator may have removed the Viewer entry to hide users'
+    folders from other viewers; then the account gets a View entry of its own. Grafana's API replaces
+    the whole list, so every other entry is sent back unchanged.
+    """
+    entries = client.get_folder_permissions(uid)
+    if any(_grants_view(e) and (e.get("role") == "Viewer" or e.get("userId") == account_id) for e in entries):
+        return
+    keep: list[dict[str, Any]] = []
+    for entry in entries:
+        # Inherited entries belong to a parent folder; Admins always have access and cannot be set.
+        if entry.get("inherited") or entry.get("role") == "Admin" or not isinstance(entry.get("permission"), int):
+            continue
+        for key in ("userId", "teamId", "role"):
+            if entry.get(key):
+                keep.append({key: entry[key], "permission": entry["permission"]})
+                break
+    client.set_folder_permissions(uid, [*keep, {"userId": account_id, "permission": VIEW}])
+    changes.append(f"let the capture service account view folder {uid}")
+
+
 def _ensure_datasource(client: GrafanaClient, wanted: JsonObject, password: Secret, changes: list[str]) -> None:
     uid = wanted["uid"]
     with_password = {**wanted, "secureJsonData": {"password": password.reveal()}}
@@ -170,8 +208,13 @@ def ensure_user_grafana(
     grafana_db_password: Secret | str,
     server_version_num: int,
     verify: bool = True,
+    sslmode: str = DEFAULT_SSLMODE,
+    capture_account_id: int | None = None,
 ) -> GrafanaSetup:
     """Create what is missing, repair what drifted; a second run changes nothing.
+
+    `capture_account_id`: edabot's Viewer service account for captures, which must be able to view
+    the folder (see `_ensure_viewable`).
 
     With `verify`, Grafana is asked to connect with each datasource; a failing one gets its password
     re-sent once (the reader's password may have been rotated), and the outcome is in `health`.
@@ -179,11 +222,18 @@ def ensure_user_grafana(
     password = grafana_db_password if isinstance(grafana_db_password, Secret) else Secret(grafana_db_password)
     changes: list[str] = []
     folder = _ensure_folder(client, username, changes)
+    if capture_account_id is not None:
+        _ensure_viewable(client, folder, capture_account_id, changes)
     uids: dict[str, str] = {}
     payloads: dict[str, JsonObject] = {}
     for kind in DATABASE_KINDS:
         wanted = datasource_payload(
-            username=username, kind=kind, db_host=db_host, db_port=db_port, server_version_num=server_version_num
+            username=username,
+            kind=kind,
+            db_host=db_host,
+            db_port=db_port,
+            server_version_num=server_version_num,
+            sslmode=sslmode,
         )
         _ensure_datasource(client, wanted, password, changes)
         uids[kind] = wanted["uid"]

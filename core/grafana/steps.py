@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core.db.provisioning import DbServer
 from core.grafana.client import GrafanaClient
-from core.grafana.provisioning import ensure_user_grafana, remove_user_grafana
+from core.grafana.provisioning import DEFAULT_SSLMODE, ensure_user_grafana, remove_user_grafana
 from core.secret import Secret
 
 
@@ -12,9 +14,20 @@ class GrafanaProvisioner:
     """Folder and datasources with the bot's own service-account token (creating datasources needs
     Admin, which a user's personal GRAFANA_API_KEY usually lacks)."""
 
-    def __init__(self, client: GrafanaClient, server: DbServer) -> None:
+    def __init__(
+        self,
+        client: GrafanaClient,
+        server: DbServer,
+        *,
+        sslmode: str = DEFAULT_SSLMODE,
+        capture_account: Callable[[], int | None] | None = None,
+    ) -> None:
+        """`sslmode`: GRAFANA_DB_SSLMODE. `capture_account`: edabot's Viewer service account id (None
+        when GRAFANA_CAPTURE_TOKEN is given: its owner then grants it access)."""
         self._client = client
         self._server = server
+        self._sslmode = sslmode
+        self._capture_account = capture_account
         self._version: int | None = None
 
     def ensure_user(self, *, username: str, grafana_db_password: Secret) -> str:
@@ -27,6 +40,8 @@ class GrafanaProvisioner:
             db_port=self._server.grafana_port,
             grafana_db_password=grafana_db_password,
             server_version_num=self._version,
+            sslmode=self._sslmode,
+            capture_account_id=self._capture_account() if self._capture_account is not None else None,
         )
         state = f"folder `{setup.folder_uid}`, {len(setup.datasource_uids)} datasources"
         if not setup.healthy:

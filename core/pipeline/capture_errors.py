@@ -38,3 +38,7 @@ class BrowserUnavailable(CaptureError):
 
 class BrowserCrashed(CaptureError):
     """Chromium (or the dashboard's tab) died during a capture, on the retry as well."""
+
+
+class CaptureAuthError(CaptureError):
+    """Grafana refused the capture token (HTTP 401/403, or a redirect to its login page)."""

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request, R
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from core.pipeline.capture_errors import BrowserCrashed, CaptureError, CaptureTimeout
+from core.pipeline.capture_errors import BrowserCrashed, CaptureAuthError, CaptureError, CaptureTimeout
 from core.pipeline.capture_types import CaptureRequest, CaptureSettings
 from core.pipeline.tour import PanelBox, TourStep, describe, plan_tour
 from core.secret import Secret
@@ -44,6 +44,10 @@ _AFTER_MOVE_MS = 50
 # Requests that stay open by design and would keep the network from ever looking idle.
 _LONG_LIVED = frozenset({"eventsource", "websocket"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_ACCESS_HINT = (
+    "the capture token (GRAFANA_CAPTURE_TOKEN, or edabot's own `edabot-capture` service account) needs "
+    "Viewer access to the dashboard's folder"
+)
 
 # Installed into every document before Grafana's own scripts: remembers when the DOM last changed, and
 # ignores the style changes this module makes itself to highlight a panel.
@@ -477,17 +481,15 @@ class _Capture:
                 f"Could not load {self.url} ({self.watch.nav_failure}); check GRAFANA_BASE_URL and that Grafana is running"
             )
         status = self.watch.nav_status
+        if status in (401, 403):
+            raise CaptureAuthError(f"Grafana answered HTTP {status} for {self.url}; {_ACCESS_HINT}")
         if status is not None and status >= 400:
-            hint = (
-                "check GRAFANA_API_KEY: a service-account token with at least Viewer access to the dashboard"
-                if status in (401, 403)
-                else "check the dashboard exists and Grafana is healthy"
-            )
-            raise CaptureError(f"Grafana answered HTTP {status} for {self.url}; {hint}")
-        if urlsplit(self.page.url).path.rstrip("/").endswith("/login"):
             raise CaptureError(
-                f"Grafana sent the browser to its login page for {self.url}: it did not accept the token; "
-                "check GRAFANA_API_KEY"
+                f"Grafana answered HTTP {status} for {self.url}; check the dashboard exists and Grafana is healthy"
+            )
+        if urlsplit(self.page.url).path.rstrip("/").endswith("/login"):
+            raise CaptureAuthError(
+                f"Grafana sent the browser to its login page for {self.url}: it did not accept the token; {_ACCESS_HINT}"
             )
 
     def _wait_ready(self, deadline: float, label: str) -> None:

@@ -32,7 +32,7 @@ from PIL import Image, ImageSequence
 from core.pipeline import browser as browser_module
 from core.pipeline.browser import find_chromium
 from core.pipeline.capture import CaptureRequest, CaptureResult, CaptureService, CaptureSettings
-from core.pipeline.capture_errors import BrowserUnavailable, CaptureError, CaptureTimeout
+from core.pipeline.capture_errors import BrowserUnavailable, CaptureAuthError, CaptureError, CaptureTimeout
 from core.secret import Secret
 
 TOKEN = "glsa_test_SECRET_9f8e7d6c5b4a3210"
@@ -407,11 +407,11 @@ def test_blank_page_is_reported_not_passed_off_as_a_preview(service: CaptureServ
 
 def test_http_error_from_grafana_fails_fast_with_the_status(service: CaptureService, grafana: Loopback) -> None:
     started = time.monotonic()
-    with pytest.raises(CaptureError, match="HTTP 401") as caught:
+    with pytest.raises(CaptureAuthError, match="HTTP 401") as caught:
         service.capture(_request(grafana, "unauthorized")).result(timeout=30)
 
     assert not isinstance(caught.value, CaptureTimeout)
-    assert "GRAFANA_API_KEY" in str(caught.value)
+    assert "GRAFANA_CAPTURE_TOKEN" in str(caught.value) and "Viewer" in str(caught.value)
     assert TOKEN not in str(caught.value)
     assert time.monotonic() - started < 5
 

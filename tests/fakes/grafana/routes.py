@@ -145,11 +145,18 @@ def _routes() -> _Routes:
     r.add("GET", "/api/search", lambda fake, m, q, b: fake.state.search(q))
     r.add("POST", "/api/serviceaccounts", lambda fake, m, q, b: fake.state.create_service_account(b or {}))
     r.add("GET", "/api/serviceaccounts/search", lambda fake, m, q, b: fake.state.search_service_accounts(q))
+    r.add("GET", r"/api/serviceaccounts/(\d+)", lambda fake, m, q, b: fake.state.get_service_account(int(m[1])))
+    r.add(
+        "PATCH",
+        r"/api/serviceaccounts/(\d+)",
+        lambda fake, m, q, b: fake.state.update_service_account(int(m[1]), b or {}),
+    )
     r.add(
         "DELETE",
         r"/api/serviceaccounts/(\d+)",
         lambda fake, m, q, b: fake.state.delete_service_account(int(m[1])),
     )
+    r.add("GET", r"/api/serviceaccounts/(\d+)/tokens", lambda fake, m, q, b: fake.state.list_tokens(int(m[1])))
     r.add(
         "POST",
         r"/api/serviceaccounts/(\d+)/tokens",

@@ -308,6 +308,9 @@ def _make_handler(fake: GrafanaFake) -> type[BaseHTTPRequestHandler]:
             scheme, _, value = auth.partition(" ")
             with fake.state.lock:
                 token = fake.state.tokens.get(value.strip()) if scheme.lower() == "bearer" else None
+                account = fake.state.service_accounts.get(token.service_account_id or -1) if token else None
+                if account is not None and account.is_disabled:
+                    token = None  # a disabled service account's tokens stop working
             return token if token is not None else False
 
         def _dispatch(
@@ -347,6 +350,10 @@ def _make_handler(fake: GrafanaFake) -> type[BaseHTTPRequestHandler]:
                 self._send(200, login_page().encode(), "text/html; charset=utf-8")
                 return 200
             token = self._token()
+            if isinstance(token, Token):
+                # Which token each request carried (by name: values are never recorded), pages included,
+                # so tests can tell what reached the browser.
+                record.token_name = token.name
             if path.startswith("/d/"):
                 return self._page(path, query, token)
             if not path.startswith("/api/"):
@@ -356,7 +363,6 @@ def _make_handler(fake: GrafanaFake) -> type[BaseHTTPRequestHandler]:
                 message = "Unauthorized" if token is None else "Invalid API key"
                 self._send_json(401, {"message": message})
                 return 401
-            record.token_name = token.name
             org = self.headers.get("X-Grafana-Org-Id")
             if org is not None and org != str(fake.state.org_id):
                 self._send_json(401, {"message": f"Unauthorized: the token does not belong to org {org}"})
@@ -386,6 +392,13 @@ def _make_handler(fake: GrafanaFake) -> type[BaseHTTPRequestHandler]:
                     },
                 )
                 return 403
+            if method == "GET" and path.startswith("/api/dashboards/uid/"):
+                with fake.state.lock:
+                    stored = fake.state.dashboards.get(path.removeprefix("/api/dashboards/uid/"))
+                    hidden = stored is not None and not fake.state.can_view(token, stored.folder_uid)
+                if hidden:
+                    self._send_json(403, {"message": "Access denied to this dashboard"})
+                    return 403
             problems = self._request_problems(method, path, query, body)
             if problems:
                 return self._reject(problems)
@@ -434,6 +447,11 @@ def _make_handler(fake: GrafanaFake) -> type[BaseHTTPRequestHandler]:
             with fake.state.lock:
                 stored = fake.state.dashboards.get(uid)
                 model = json.loads(json.dumps(stored.model)) if stored else None
+                visible = stored is None or fake.state.can_view(token, stored.folder_uid)
+            if not visible:
+                # Real Grafana serves its app and the dashboard API call fails; a status is plainer.
+                self._send(403, b"Access denied to this dashboard", "text/plain")
+                return 403
             if model is None:
                 self._send(404, not_found_page(uid).encode(), "text/html; charset=utf-8")
                 return 404

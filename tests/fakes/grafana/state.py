@@ -20,6 +20,7 @@ ConflictMode = Literal["legacy", "newest"]
 UID_PATTERN = re.compile(r"^[a-zA-Z0-9_-]*$")
 MAX_UID = 40
 ROLES = ("None", "Viewer", "Editor", "Admin")
+PERMISSION_NAMES = {1: "View", 2: "Edit", 4: "Admin"}
 
 
 def _now() -> str:
@@ -49,6 +50,7 @@ class Token:
     role: str
     service_account_id: int | None = None
     token_id: int | None = None
+    created: str = field(default_factory=lambda: _now())
 
 
 @dataclass
@@ -137,6 +139,12 @@ class GrafanaState:
         now = _now()
         folder = {"id": self.next_id(), "uid": uid, "title": title, "version": 1, "created": now, "updated": now}
         self.folders[uid] = folder
+        # Grafana's defaults for a new top-level folder (setDefaultFolderPermissions); the creator's own
+        # Admin entry is left out: the fake's tokens are not users.
+        self.folder_permissions[uid] = [
+            self._acl_entry(uid, {"role": "Editor", "permission": 2}),
+            self._acl_entry(uid, {"role": "Viewer", "permission": 1}),
+        ]
         return 200, self._folder_dto(folder)
 
     def list_folders(self) -> Reply:
@@ -181,12 +189,46 @@ class GrafanaState:
         items = body.get("items")
         if not isinstance(items, list):
             return _error(400, "bad request data")
-        self.folder_permissions[uid] = [
-            {"folderUid": uid, "permission": item.get("permission", 1), **{k: v for k, v in item.items()}}
-            for item in items
-            if isinstance(item, dict)
-        ]
+        for item in items:
+            if not isinstance(item, dict) or item.get("permission") not in PERMISSION_NAMES:
+                return _error(400, "bad request data")
+            if item.get("role") == "Admin":
+                return _error(400, "Permissions cannot be set for Admins")
+            if sum(1 for key in ("userId", "teamId", "role") if item.get(key)) != 1:
+                return _error(400, "an entry names exactly one of userId, teamId, role")
+        self.folder_permissions[uid] = [self._acl_entry(uid, item) for item in items]
         return 200, {"message": "Folder permissions updated"}
+
+    def _acl_entry(self, uid: str, item: JsonObject) -> JsonObject:
+        permission = int(item["permission"])
+        entry: JsonObject = {
+            "folderUid": uid,
+            "uid": uid,
+            "isFolder": True,
+            "inherited": False,
+            "permission": permission,
+            "permissionName": PERMISSION_NAMES[permission],
+        }
+        for key in ("userId", "teamId", "role"):
+            if item.get(key):
+                entry[key] = item[key]
+        return entry
+
+    def can_view(self, token: Token, folder_uid: str) -> bool:
+        """Editors and Admins see everything here; a Viewer needs a View entry on the folder (its role's
+        or its own service account's). The General folder is open to every role."""
+        if token.role in ("Editor", "Admin") or not folder_uid:
+            return True
+        if token.role != "Viewer" and token.service_account_id is None:
+            return False
+        for entry in self.folder_permissions.get(folder_uid, []):
+            if entry["permission"] < 1:
+                continue
+            if entry.get("role") == token.role == "Viewer":
+                return True
+            if token.service_account_id is not None and entry.get("userId") == token.service_account_id:
+                return True
+        return False
 
     # --- datasources ----------------------------------------------------------------------------
 
@@ -489,8 +531,56 @@ class GrafanaState:
 
     def search_service_accounts(self, query: dict[str, list[str]]) -> Reply:
         text = (query.get("query") or [""])[0].lower()
+        per_page = int((query.get("perpage") or ["1000"])[0])
+        page = int((query.get("page") or ["1"])[0])
         accounts = [self._sa_dto(sa) for sa in self.service_accounts.values() if text in sa.name.lower()]
-        return 200, {"totalCount": len(accounts), "serviceAccounts": accounts, "page": 1, "perPage": 1000}
+        shown = accounts[(page - 1) * per_page : page * per_page]
+        return 200, {"totalCount": len(accounts), "serviceAccounts": shown, "page": page, "perPage": per_page}
+
+    def get_service_account(self, ident: int) -> Reply:
+        account = self.service_accounts.get(ident)
+        if account is None:
+            return _error(404, "service account not found")
+        return 200, self._sa_dto(account)
+
+    def update_service_account(self, ident: int, body: JsonObject) -> Reply:
+        account = self.service_accounts.get(ident)
+        if account is None:
+            return _error(404, "service account not found")
+        role = body.get("role")
+        if role is not None:
+            if role not in ROLES:
+                return _error(400, f"invalid role {role}")
+            account.role = str(role)
+            for key in account.tokens.values():  # a token acts with its account's current role
+                self.tokens[key].role = account.role
+        if body.get("name"):
+            account.name = str(body["name"])
+        if body.get("isDisabled") is not None:
+            account.is_disabled = bool(body["isDisabled"])
+        return 200, {
+            "id": account.id,
+            "name": account.name,
+            "message": "Service account updated",
+            "serviceaccount": self._sa_dto(account),
+        }
+
+    def list_tokens(self, ident: int) -> Reply:
+        account = self.service_accounts.get(ident)
+        if account is None:
+            return _error(404, "service account not found")
+        listed = [
+            {
+                "id": token_id,
+                "name": self.tokens[key].name,
+                "created": self.tokens[key].created,
+                "hasExpired": False,
+                "isRevoked": False,
+                "secondsUntilExpiration": 0,
+            }
+            for token_id, key in account.tokens.items()
+        ]
+        return 200, listed
 
     def delete_service_account(self, ident: int) -> Reply:
         account = self.service_accounts.pop(ident, None)

@@ -57,7 +57,7 @@ def test_creates_folder_and_three_healthy_datasources(
         assert stored["url"] == f"{scratch_user.host}:{scratch_user.port}"
         assert stored["user"] == f"{name}_grafana"
         assert stored["jsonData"]["database"] == f"{name}_{kind}"
-        assert stored["jsonData"]["sslmode"] == "disable"
+        assert stored["jsonData"]["sslmode"] == "prefer"  # GRAFANA_DB_SSLMODE's default
         assert stored["jsonData"]["postgresVersion"] == postgres_version(scratch_user.server_version_num)
         assert stored["secureJsonFields"] == {"password": True}
         assert "password" not in str(stored["jsonData"])

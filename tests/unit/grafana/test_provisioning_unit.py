@@ -45,11 +45,19 @@ def test_payload() -> None:
     assert payload["user"] == "alice_grafana"
     assert "database" not in payload  # top-level database breaks Grafana's frontend (grafana#132582)
     assert payload["jsonData"]["database"] == "alice_qor"
-    assert payload["jsonData"]["sslmode"] == "disable"
+    assert payload["jsonData"]["sslmode"] == "prefer", "GRAFANA_DB_SSLMODE's default (SPEC)"
     assert payload["jsonData"]["postgresVersion"] == 1500
     assert "secureJsonData" not in payload
     ipv6 = datasource_payload(username="alice", kind="qor", db_host="::1", db_port=5432, server_version_num=150004)
     assert ipv6["url"] == "[::1]:5432"
+
+
+def test_payload_carries_the_configured_sslmode() -> None:
+    for mode in ("disable", "allow", "require", "verify-ca", "verify-full"):
+        payload = datasource_payload(
+            username="alice", kind="drc", db_host="db.lan", db_port=5432, server_version_num=150004, sslmode=mode
+        )
+        assert payload["jsonData"]["sslmode"] == mode
 
 
 def test_setup_health_summary() -> None:
