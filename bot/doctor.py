@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from core import credentials, users
 from core.context import CoreContext
 from core.db.models import Credential, User
-from core.doctor import Check, database_checks, grafana_checks
+from core.doctor import Check, database_checks, grafana_checks, own_database_checks, own_grafana_checks
 
 log = logging.getLogger(__name__)
 MANIFEST = Path(__file__).resolve().parents[1] / "manifest.json"
@@ -100,6 +101,28 @@ def _channel_check(client: WebClient, channel: str, whose: str) -> Check:
 
 def run_checks(settings: Settings, core: CoreContext, slack: WebClient | None) -> list[Check]:
     return [*database_checks(core), *grafana_checks(core, core.grafana_client), *slack_checks(settings, core, slack)]
+
+
+def own_channel_checks(core: CoreContext, client: WebClient | None, username: str) -> list[Check]:
+    """The user's own SLACK_CHANNEL_ID only: other people's channels are in the admins' checks."""
+    with core.db.session() as session:
+        channel = credentials.get(session, core.cipher, users.require(session, username), "SLACK_CHANNEL_ID")
+    if channel is None:
+        return [
+            Check("your channel", True, "not set: `creds set SLACK_CHANNEL_ID` chooses where your notifications go")
+        ]
+    if client is None:
+        return [Check("your channel", False, "Slack is not configured on this edabot", "tell your edabot admin")]
+    return [_channel_check(client, channel.reveal(), "your SLACK_CHANNEL_ID")]
+
+
+def run_own_checks(core: CoreContext, slack: WebClient | None, username: str) -> list[Check]:
+    """What `/eda status` shows any registered user: their databases, datasources and channel."""
+    return [
+        *own_database_checks(core, username),
+        *own_grafana_checks(core.grafana_client, username),
+        *own_channel_checks(core, slack, username),
+    ]
 
 
 def run_offline_checks(settings: Settings, database_problem: str) -> list[Check]:

@@ -1,4 +1,9 @@
-"""The troubleshooting guide as checks: each says what is wrong and the concrete fix."""
+"""The troubleshooting guide as checks: each says what is wrong and the concrete fix.
+
+Two scopes: the server-wide checks (`edabot doctor`, and admins in `/eda status`) name every user's
+datasources and the server's version; the `own_*` checks cover one user's databases, datasources and
+queue only, and say nothing about the server or anyone else, so any registered user may see them.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from sqlalchemy import func, select
 
 from core.context import CoreContext
 from core.db.models import Dashboard, User
+from core.db.provisioning import database_names
 from core.grafana.client import GrafanaClient
 from core.grafana.errors import GrafanaAuthError, GrafanaError
 from core.grafana.kinds import DATABASE_KINDS
@@ -104,20 +110,48 @@ def grafana_checks(ctx: CoreContext | None, client: GrafanaClient | None) -> lis
     with ctx.db.session() as session:
         usernames = list(session.scalars(select(User.username).where(User.active.is_(True)).order_by(User.username)))
     for username in usernames:
-        for kind in DATABASE_KINDS:
-            uid = datasource_uid(username, kind)
-            try:
-                result = client.datasource_health(uid)
-                checks.append(
-                    Check(f"datasource {uid}", result.ok, result.message, "" if result.ok else _datasource_fix(ctx))
-                )
-            except GrafanaError as exc:
-                checks.append(
-                    Check(
-                        f"datasource {uid}", False, str(exc), f"run `/eda register` as {username} again to recreate it"
-                    )
-                )
+        checks += _datasource_checks(client, username, _datasource_fix(ctx), f"as {username} ")
     return checks
+
+
+def _datasource_checks(client: GrafanaClient, username: str, unhealthy_fix: str, who: str) -> list[Check]:
+    checks = []
+    for kind in DATABASE_KINDS:
+        uid = datasource_uid(username, kind)
+        try:
+            result = client.datasource_health(uid)
+            checks.append(Check(f"datasource {uid}", result.ok, result.message, "" if result.ok else unhealthy_fix))
+        except GrafanaError as exc:
+            checks.append(Check(f"datasource {uid}", False, str(exc), f"run `/eda register` {who}again to recreate it"))
+    return checks
+
+
+def own_database_checks(ctx: CoreContext, username: str) -> list[Check]:
+    """Whether the user's three databases exist; nothing about the server itself (version, load)."""
+    names = database_names(username)
+    try:
+        with psycopg.connect(ctx.server.admin_url.reveal(), connect_timeout=5, autocommit=True) as conn:
+            rows = conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", (list(names.values()),))
+            present = {str(name) for (name,) in rows.fetchall()}
+    except psycopg.Error:
+        # The error text names the server's address and internals: that is for the admin's doctor.
+        return [Check("your databases", False, "the database server is not reachable", "tell your edabot admin")]
+    return [
+        Check(
+            f"your {kind} database",
+            name in present,
+            name if name in present else f"{name} is missing",
+            "" if name in present else "run `/eda register` again to recreate it",
+        )
+        for kind, name in names.items()
+    ]
+
+
+def own_grafana_checks(client: GrafanaClient | None, username: str) -> list[Check]:
+    """The user's own three datasources; Grafana's own health and version are the admin's business."""
+    if client is None:
+        return [Check("your datasources", False, "Grafana is not configured on this edabot", "tell your edabot admin")]
+    return _datasource_checks(client, username, "tell your edabot admin: Grafana cannot reach your database", "")
 
 
 def _datasource_fix(ctx: CoreContext) -> str:
@@ -127,7 +161,10 @@ def _datasource_fix(ctx: CoreContext) -> str:
     )
 
 
-def queue_depth(ctx: CoreContext) -> dict[str, int]:
+def queue_depth(ctx: CoreContext, username: str | None = None) -> dict[str, int]:
+    """Dashboards by pipeline state: everyone's, or one user's only."""
+    query = select(Dashboard.state, func.count()).group_by(Dashboard.state)
+    if username is not None:
+        query = query.join(User, User.id == Dashboard.user_id).where(User.username == username)
     with ctx.db.session() as session:
-        rows = session.execute(select(Dashboard.state, func.count()).group_by(Dashboard.state))
-        return {state: int(count) for state, count in rows}
+        return {state: int(count) for state, count in session.execute(query)}

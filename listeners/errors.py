@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.work import new_reference
 from core.errors import EdabotError
+from listeners.blocks.common import code, esc
 
 log = logging.getLogger(__name__)
 
@@ -18,11 +19,12 @@ log = logging.getLogger(__name__)
 def handle_listener_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
     user_id = (body.get("user") or {}).get("id") or body.get("user_id") or (body.get("event") or {}).get("user")
     if isinstance(error, EdabotError):
-        text, reference = f":warning: {error}", None
+        # The message may quote what the user typed: shown, never acted on.
+        text, reference = f":warning: {esc(error)}", None
     else:
         reference = new_reference()
         text = (
-            f":x: Something went wrong handling your request. Quote reference `{reference}` to your "
+            f":x: Something went wrong handling your request. Quote reference {code(reference)} to your "
             "edabot admin; the details are in the bot's log."
         )
     log.error("listener failed [ref %s] for %s", reference, body.get("type") or body.get("command"), exc_info=error)

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from listeners.blocks.account_builder import error_blocks, internal_error_blocks
+from listeners.blocks.account_builder import error_blocks, error_text, internal_error_blocks, warning_text
 from listeners.blocks.common import Block
 
 # Slack accepts at most five posts to one response_url (within 30 minutes).
@@ -72,9 +72,9 @@ def error_reporter(reply: Reply) -> Any:
 
     def report(message: str, reference: str | None) -> None:
         if reference is None:
-            reply(text=message, blocks=error_blocks(message), replace=True)
+            reply(text=error_text(message), blocks=error_blocks(message), replace=True)
         else:
-            reply(text=f"{message} (ref {reference})", blocks=internal_error_blocks(message, reference), replace=True)
+            reply(text=error_text(message, reference), blocks=internal_error_blocks(message, reference), replace=True)
 
     return report
 
@@ -83,7 +83,6 @@ def dm_error_reporter(client: WebClient, user_id: str, channel_id: str | None) -
     """An on_error callback for work started from a modal or App Home, where there is no response_url."""
 
     def report(message: str, reference: str | None) -> None:
-        suffix = f" Quote reference `{reference}` to your edabot admin." if reference else ""
-        ephemeral_to_user(client, user_id, channel_id, text=f":warning: {message}{suffix}")
+        ephemeral_to_user(client, user_id, channel_id, text=warning_text(message, reference))
 
     return report

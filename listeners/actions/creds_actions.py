@@ -10,8 +10,13 @@ from slack_sdk import WebClient
 from bot.services import Services
 from core import credentials, users
 from core.authz import require_registered
-from listeners.blocks.common import code
-from listeners.blocks.creds_builder import read_metadata, set_credential_modal
+from listeners.blocks.creds_builder import (
+    deleted_notice,
+    read_metadata,
+    revealed_blocks,
+    revealed_text,
+    set_credential_modal,
+)
 from listeners.creds_view import refresh_creds_modal
 from listeners.errors import reported
 from listeners.ids import CredsRowAction
@@ -48,7 +53,7 @@ def credential_row_menu(ack: Ack, body: dict[str, Any], client: WebClient, conte
                 view_id=view["id"],
                 user_id=user_id,
                 channel_id=channel_id,
-                notice=f":wastebasket: Deleted {code(key_name)}.",
+                notice=deleted_notice(key_name),
             )
         elif action == CredsRowAction.REVEAL:
             with services.core.db.session() as session:
@@ -56,6 +61,13 @@ def credential_row_menu(ack: Ack, body: dict[str, Any], client: WebClient, conte
                     session, services.core.cipher, users.require(session, username), key_name, actor=user_id
                 )
             # The one place a stored value leaves edabot: ephemerally, to its owner only.
-            ephemeral_to_user(client, user_id, channel_id, text=f"{key_name} (only you can see this): {value.reveal()}")
+            shown = value.reveal()
+            ephemeral_to_user(
+                client,
+                user_id,
+                channel_id,
+                text=revealed_text(key_name, shown),
+                blocks=revealed_blocks(key_name, shown) or None,
+            )
 
     services.work.submit(f"handling {action} of a credential", job, dm_error_reporter(client, user_id, channel_id))

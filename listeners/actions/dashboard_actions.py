@@ -11,8 +11,7 @@ from bot.services import Services
 from core.authz import require_self_or_admin
 from core.errors import EdabotError
 from core.pipeline import worker
-from listeners.blocks.common import button, section
-from listeners.ids import ActionId
+from listeners.blocks.notification_builder import mute_blocks, mute_text
 from listeners.reply import dm_error_reporter, ephemeral_to_user
 
 
@@ -50,15 +49,7 @@ def _set_muted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
     def job() -> None:
         _authorize(services, user_id, dashboard_id, "mute or unmute dashboards")
         table = worker.set_muted(services.core, dashboard_id, muted)
-        if muted:
-            text = f"Muted `{table}`: no more notifications for it. Changed your mind? Press Unmute."
-            blocks = [
-                section(text),
-                {"type": "actions", "elements": [button("Unmute", ActionId.UNMUTE_DASHBOARD, value=str(dashboard_id))]},
-            ]
-        else:
-            text = f"Unmuted `{table}`: notifications for it are back on."
-            blocks = [section(text)]
+        text, blocks = mute_text(table, muted=muted), mute_blocks(table, dashboard_id, muted=muted)
         ephemeral_to_user(client, user_id, channel_id, text=text, blocks=blocks)
 
     services.work.submit("changing notifications", job, dm_error_reporter(client, user_id, channel_id))

@@ -1,8 +1,16 @@
-"""Small Block Kit pieces with Slack's length limits applied, so builders cannot exceed them."""
+"""Small Block Kit pieces with Slack's length limits applied, so builders cannot exceed them.
+
+Also the one place where user text is made safe for mrkdwn: `esc`, `code`, `link` and `mention`. Every
+name, value or message that came from a user, a report file, a database or another service goes through
+one of them before it is put into mrkdwn (section and context text, fields, and a message's fallback
+`text`); plain_text objects (headers, buttons, modal titles) show text literally and need nothing.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 Block = dict[str, Any]
 
@@ -10,6 +18,71 @@ HEADER_MAX = 150
 SECTION_MAX = 3000
 BUTTON_TEXT_MAX = 75
 MODAL_TITLE_MAX = 24
+
+
+# Slack ids as Slack itself writes them; anything else is shown as text, never as a mention.
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,20}$")
+# What may stay unencoded in a link target: RFC 3986 characters minus the ones Slack's <url|label>
+# syntax gives a meaning to (`<`, `>`, `|`) and minus `&`, which mrkdwn reads as the start of an entity.
+_URL_SAFE = ":/?#[]@!$'()*+,;=%~-._"
+
+
+def esc(text: object) -> str:
+    """User text made inert in mrkdwn: `<!channel>`, `<@U…>` or `<url|label>` are shown, never acted on.
+
+    Slack reads only `&`, `<` and `>` as control characters; escaping them turns every mention, link and
+    special command into plain text that displays exactly as typed (Slack decodes the entities).
+    """
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def code(text: object) -> str:
+    """Inline code for a user-supplied name: escaped, and unable to close the span early.
+
+    A backtick would end the span (and let the rest be read as formatting), a newline would end it too;
+    both are replaced rather than dropped so the name stays recognisable.
+    """
+    inner = str(text).replace("`", "'").replace("\r", " ").replace("\n", " ")
+    return "`" + (esc(inner) or " ") + "`"
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL with every character that could end a Slack link percent-encoded, else None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    encoded = quote(url.strip(), safe=_URL_SAFE)
+    return encoded if len(encoded) <= 3000 else None
+
+
+def link(url: str | None, label: object) -> str:
+    """`<url|label>` for a URL edabot built (e.g. a Grafana dashboard), with the label escaped;
+    the label in inline code when there is no usable URL."""
+    target = safe_url(url)
+    if target is None:
+        return code(label)
+    # In a link label `|` is harmless (only the first one splits) but `>` would end the link: esc covers it.
+    return f"<{esc(target)}|{esc(label) or 'link'}>"
+
+
+def mention(user_id: str | None, fallback: object = "someone") -> str:
+    """A live `<@U…>` mention only for a well-formed Slack user id; anything else is shown as text."""
+    if user_id and USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return code(user_id) if user_id else esc(fallback)
+
+
+def channel_link(channel_id: str | None) -> str:
+    """`<#C…>` only for a well-formed conversation id (a credential value is user text)."""
+    if channel_id and CHANNEL_ID.match(channel_id):
+        return f"<#{channel_id}>"
+    return code(channel_id or "no channel")
 
 
 def clip(text: str, limit: int) -> str:
@@ -20,8 +93,13 @@ def plain(text: str, limit: int = SECTION_MAX) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
 
 
-def mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": clip(text, SECTION_MAX)}
+def mrkdwn(text: str, limit: int = SECTION_MAX) -> dict[str, Any]:
+    """`text` is mrkdwn written by edabot, with every user part already through esc/code/link/mention.
+
+    verbatim: Slack then does not turn bare URLs, `#channel` names or `@here` words into links itself;
+    only the <…> forms we wrote are live.
+    """
+    return {"type": "mrkdwn", "text": clip(text, limit), "verbatim": True}
 
 
 def header(text: str) -> Block:
@@ -90,8 +168,3 @@ def modal(
     if private_metadata:
         view["private_metadata"] = private_metadata
     return view
-
-
-def code(text: str) -> str:
-    """Inline code that cannot be broken out of by backticks in user-supplied text."""
-    return "`" + text.replace("`", "'") + "`"

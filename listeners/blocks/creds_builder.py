@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from core.credentials import KNOWN_KEYS, MaskedCredential
-from listeners.blocks.common import Block, button, code, context, divider, modal, plain, section
+from listeners.blocks.common import SECTION_MAX, Block, button, code, context, divider, esc, modal, plain, section
 from listeners.ids import ActionId, BlockId, CallbackId, CredsRowAction
 
 VALUE_MAX_CHARS = 3000  # Slack's plain_text_input limit; the server-side limit is 10 kB
@@ -36,7 +36,30 @@ def _row_menu(cred: MaskedCredential) -> dict[str, Any]:
     }
 
 
+def deleted_notice(key_name: str) -> str:
+    return f":wastebasket: Deleted {code(key_name)}."
+
+
+def saved_notice(key_name: str, *, created: bool, masked: str) -> str:
+    # The mask keeps the value's last characters: they are the user's text like any other.
+    return f":white_check_mark: {'Added' if created else 'Updated'} {code(key_name)} ({esc(masked)})."
+
+
+def revealed_text(key_name: str, value: str) -> str:
+    """Fallback text of the reveal ephemeral; the exact value is shown by revealed_blocks."""
+    return f"{esc(key_name)} (only you can see this): {esc(value)}"
+
+
+def revealed_blocks(key_name: str, value: str) -> list[Block]:
+    # plain_text without emoji: the value is shown exactly as stored, `*`, `_` and `:x:` included.
+    shown = f"{key_name} (only you can see this): {value}"
+    if len(shown) > SECTION_MAX:
+        return []  # the escaped fallback text carries it whole; a section would cut it
+    return [{"type": "section", "text": {"type": "plain_text", "text": shown, "emoji": False}}]
+
+
 def creds_modal(creds: list[MaskedCredential], *, channel_id: str | None, notice: str | None = None) -> dict[str, Any]:
+    """`notice` is mrkdwn from deleted_notice / saved_notice."""
     blocks: list[Block] = []
     if notice:
         blocks.append(section(notice))
@@ -44,7 +67,7 @@ def creds_modal(creds: list[MaskedCredential], *, channel_id: str | None, notice
         blocks.append(section("You have no stored credentials yet."))
     for cred in creds[:90]:
         note = " _(managed)_" if cred.managed else ""
-        blocks.append(section(f"{code(cred.key_name)}{note}\n{cred.masked}", accessory=_row_menu(cred)))
+        blocks.append(section(f"{code(cred.key_name)}{note}\n{esc(cred.masked)}", accessory=_row_menu(cred)))
     blocks += [
         divider(),
         {
@@ -81,7 +104,7 @@ def set_credential_modal(key_name: str | None, *, channel_id: str | None) -> dic
     else:
         meta["key_name"] = key_name  # a name, not a value
         about = KNOWN_KEYS.get(key_name)
-        blocks.append(section(f"Setting {code(key_name)}" + (f" — {about}" if about else "")))
+        blocks.append(section(f"Setting {code(key_name)}" + (f" — {esc(about)}" if about else "")))
     blocks.append(
         {
             "type": "input",
@@ -110,4 +133,5 @@ def loading_modal(title: str) -> dict[str, Any]:
 
 
 def message_modal(title: str, text: str) -> dict[str, Any]:
-    return modal(title, [section(text)], callback_id=CallbackId.LOADING)
+    """`text` is shown as written (an error may quote user input), emoji codes included."""
+    return modal(title, [section(esc(text))], callback_id=CallbackId.LOADING)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from listeners.blocks.common import Block, code, context, section
+from listeners.blocks.common import Block, code, context, esc, section
 
 
 def ingest_reply_blocks(loaded: list[tuple[str, str, str, int]], problems: list[tuple[str, str]]) -> list[Block]:
     """`loaded`: (file, kind, table, rows); `problems`: (file, message naming the line and what was expected)."""
     blocks: list[Block] = []
     if loaded:
-        lines = [f"• {code(f)} → {kind} table {code(t)} ({rows} rows)" for f, kind, t, rows in loaded[:20]]
+        lines = [f"• {code(f)} → {esc(kind)} table {code(t)} ({rows} rows)" for f, kind, t, rows in loaded[:20]]
         blocks.append(section("*Loaded*\n" + "\n".join(lines)))
         blocks.append(context("Each new table gets a dashboard and a preview in your channel shortly."))
     for name, message in problems[:10]:
-        blocks.append(section(f":warning: {code(name)} was not loaded, nothing was kept: {message}"))
+        # The message quotes the file's own content (the line that could not be read).
+        blocks.append(section(f":warning: {code(name)} was not loaded, nothing was kept: {esc(message)}"))
     return blocks or [section("There was no file in that message.")]
 
 

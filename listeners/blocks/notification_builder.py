@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from listeners.blocks.common import Block, button, clip, context, header, section
+from listeners.blocks.common import Block, button, clip, code, context, esc, header, mention, safe_url, section
 from listeners.ids import ActionId, MessageMetadata
 
 KIND_TITLES = {"timing": "Timing", "qor": "QoR", "drc": "DRC"}
 
 
 def notification_text(kind: str, table: str, username: str) -> str:
-    return f"New {KIND_TITLES.get(kind, kind)} results: {table} ({username})"
+    # The fallback text is what push notifications and screen readers show: mrkdwn like the blocks.
+    return f"New {esc(KIND_TITLES.get(kind, kind))} results: {esc(table)} ({esc(username)})"
 
 
 def notification_blocks(
@@ -28,37 +29,42 @@ def notification_blocks(
     file_id: str | None,
     problems: list[str],
 ) -> list[Block]:
-    owner = f"<@{slack_user_id}>" if slack_user_id else f"`{username}`"
+    owner = mention(slack_user_id) if slack_user_id else code(username)
     blocks: list[Block] = [
-        header(f"{KIND_TITLES.get(kind, kind)}: {table}"),
-        section(f"New table in {owner}'s `{database}` database."),
+        header(f"{KIND_TITLES.get(kind, kind)}: {table}"),  # plain_text: shown literally
+        section(f"New table in {owner}'s {code(database)} database."),
     ]
-    fields = [{"type": "mrkdwn", "text": clip(f"*{title}*\n{value}", 2000)} for title, value in figures[:8]]
+    # Figures are read from the user's own table: titles and values are user text.
+    fields = [
+        {"type": "mrkdwn", "text": clip(f"*{esc(title)}*\n{esc(value)}", 2000), "verbatim": True}
+        for title, value in figures[:8]
+    ]
     if fields:
         blocks.append({"type": "section", "fields": fields})
     if top:
-        blocks.append(section("*Top rules:* " + ", ".join(f"`{clip(name, 60)}` ({count})" for name, count in top[:3])))
+        rules = ", ".join(f"{code(clip(str(name), 60))} ({esc(count)})" for name, count in top[:3])
+        blocks.append(section("*Top rules:* " + rules))
     if file_id:
-        blocks.append({"type": "image", "slack_file": {"id": file_id}, "alt_text": f"Preview of the {table} dashboard"})
+        alt = clip(f"Preview of the {table} dashboard", 2000)  # alt_text is never parsed as mrkdwn
+        blocks.append({"type": "image", "slack_file": {"id": file_id}, "alt_text": alt})
     if problems:
         blocks.append(
             section(
                 ":warning: *The preview is not usable:* "
-                + clip("; ".join(problems), 2500)
+                + esc(clip("; ".join(problems), 2500))
                 + "\nPress *Refresh preview* to try again."
             )
         )
+    # The link is the dashboard Grafana gave us for our own save, and only an http(s) one.
+    url = safe_url(grafana_url)
+    open_button = [
+        button("Open in Grafana", ActionId.OPEN_DASHBOARD_LINK, url=url, value=str(dashboard_id), style="primary")
+    ]
     blocks.append(
         {
             "type": "actions",
             "elements": [
-                button(
-                    "Open in Grafana",
-                    ActionId.OPEN_DASHBOARD_LINK,
-                    url=grafana_url,
-                    value=str(dashboard_id),
-                    style="primary",
-                ),
+                *(open_button if url else []),
                 button("Refresh preview", ActionId.REFRESH_PREVIEW, value=str(dashboard_id)),
                 {
                     **button("Mute", ActionId.MUTE_DASHBOARD, value=str(dashboard_id), style="danger"),
@@ -81,3 +87,17 @@ def notification_metadata(dashboard_id: int, username: str, table: str) -> dict[
         "event_type": MessageMetadata.DASHBOARD_EVENT,
         "event_payload": {"dashboard_id": dashboard_id, "username": username, "table": table},
     }
+
+
+def mute_text(table: str, *, muted: bool) -> str:
+    if muted:
+        return f"Muted {code(table)}: no more notifications for it. Changed your mind? Press Unmute."
+    return f"Unmuted {code(table)}: notifications for it are back on."
+
+
+def mute_blocks(table: str, dashboard_id: int, *, muted: bool) -> list[Block]:
+    blocks: list[Block] = [section(mute_text(table, muted=muted))]
+    if muted:
+        unmute = button("Unmute", ActionId.UNMUTE_DASHBOARD, value=str(dashboard_id))
+        blocks.append({"type": "actions", "elements": [unmute]})
+    return blocks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from listeners.blocks.common import modal, plain, section
+from listeners.blocks.common import code, modal, plain, section
 from listeners.ids import ActionId, BlockId, CallbackId, DeleteDataChoice
 
 
@@ -15,7 +15,7 @@ def delete_user_modal(username: str) -> dict[str, Any]:
     return modal(
         "Delete user",
         [
-            section(f"Delete `{username}`: the account, stored credentials, Grafana folder and datasources."),
+            section(f"Delete {code(username)}: the account, stored credentials, Grafana folder and datasources."),
             {
                 "type": "input",
                 "block_id": BlockId.USER_DELETE_DATA,

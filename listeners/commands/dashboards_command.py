@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core import dashboards
 from core.authz import require_registered
-from listeners.blocks.common import section
+from listeners.blocks.home_builder import dashboards_blocks
 from listeners.commands.request import CommandRequest
 
 
@@ -13,15 +13,6 @@ def list_dashboards(req: CommandRequest) -> None:
         username = require_registered(req.actor())
         with req.services.core.db.session() as session:
             lines = dashboards.latest(session, username)
-        if not lines:
-            text = "No dashboards yet: every new table in your databases gets one."
-        else:
-            text = "\n".join(
-                (f"<{d.url}|{d.table}>" if d.url else f"`{d.table}`")
-                + f" · {d.kind} · {d.state}"
-                + (f" — {d.last_error[:150]}" if d.last_error else "")
-                for d in lines
-            )
-        req.answer("Your dashboards", [section(text)])
+        req.answer("Your dashboards", dashboards_blocks(lines))
 
     req.in_background("listing your dashboards", job)

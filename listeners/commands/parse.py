@@ -39,6 +39,9 @@ class Unparsed:
 
 
 def _shown(word: str) -> str:
+    # Shown inside `…`: a backtick of the user's would end that span early. `&<>` are escaped later,
+    # where the problem is put into a message (listeners.blocks).
+    word = word.replace("`", "'")
     return word if len(word) <= SHOWN_MAX else word[:SHOWN_MAX] + "…"
 
 

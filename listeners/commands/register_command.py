@@ -6,8 +6,14 @@ from core import registration
 from core.authz import require_admin
 from core.errors import InvalidInput
 from core.registration import Progress, StepState
-from listeners.blocks.account_builder import registered_blocks
-from listeners.blocks.common import section
+from listeners.blocks.account_builder import (
+    account_created_blocks,
+    account_creation_title,
+    account_ready_blocks,
+    created_text,
+    registered_blocks,
+    registered_text,
+)
 from listeners.blocks.progress_builder import failure_blocks, progress_blocks
 from listeners.commands.parse import slack_user_id
 from listeners.commands.request import CommandRequest
@@ -48,7 +54,7 @@ def register(req: CommandRequest) -> None:
             if last:  # show where it stopped; the error itself is reported by BackgroundWork
                 req.reply(text=title, blocks=failure_blocks(title, last[0], "Stopped."), replace=True, final=False)
             raise exc
-        req.answer(f"Registered as {result.username}", registered_blocks(req.command, result, last[0]), replace=True)
+        req.answer(registered_text(result.username), registered_blocks(req.command, result, last[0]), replace=True)
 
     req.in_background("registering your account", job)
 
@@ -62,7 +68,7 @@ def create_for_other(req: CommandRequest) -> None:
         target = slack_user_id(mention)
         if target is None:
             raise InvalidInput("The second word must mention a Slack user, like `@alice`.")
-        title = f"Creating account `{username}` for <@{target}>"
+        title = account_creation_title(username, target)
         on_progress, last = _progress_poster(req, title)
         result = registration.register(
             req.services.core,
@@ -74,14 +80,9 @@ def create_for_other(req: CommandRequest) -> None:
         # The API key belongs to the new user: it is not shown to the admin; they issue their own.
         DirectMessageReply(req.client, target)(
             text="Your edabot account is ready",
-            blocks=[
-                section(
-                    f"<@{req.user_id}> created your edabot account `{result.username}` with three databases. "
-                    f"Run `{req.command} apikey` to get your API key, and `{req.command} creds` for your passwords."
-                )
-            ],
+            blocks=account_ready_blocks(req.command, username=result.username, created_by=req.user_id),
         )
-        blocks = [*progress_blocks(title, last[0]), section(f"Done. <@{target}> was told how to get their API key.")]
-        req.answer(f"Created {result.username}", blocks, replace=True)
+        blocks = [*progress_blocks(title, last[0]), *account_created_blocks(target)]
+        req.answer(created_text(result.username), blocks, replace=True)
 
     req.in_background("creating the account", job)

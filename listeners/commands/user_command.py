@@ -5,7 +5,7 @@ from __future__ import annotations
 from core import users
 from core.authz import require_admin, require_registered, require_self_or_admin
 from core.db.provisioning import database_names
-from listeners.blocks.account_builder import user_blocks, user_list_blocks
+from listeners.blocks.account_builder import user_blocks, user_list_blocks, user_text
 from listeners.blocks.creds_builder import loading_modal, message_modal
 from listeners.blocks.user_delete_builder import delete_user_modal
 from listeners.commands.request import CommandRequest
@@ -29,7 +29,7 @@ def show_user(req: CommandRequest) -> None:
         require_self_or_admin(actor, target, "see account details")
         with req.services.core.db.session() as session:
             summary = users.summarize(session, users.require(session, target))
-        req.answer(f"User {target}", user_blocks(summary, database_names(target)))
+        req.answer(user_text(target), user_blocks(summary, database_names(target)))
 
     req.in_background("showing the account", job)
 

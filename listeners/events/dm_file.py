@@ -19,6 +19,7 @@ from core.errors import EdabotError
 from core.ingest.errors import ReportParseError
 from core.ingest.for_user import ingest_for_user
 from core.ingest.loader import IngestError
+from listeners.blocks.account_builder import warning_text
 from listeners.blocks.ingest_builder import ingest_reply_blocks, ingest_reply_text
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,6 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
             scan_and_process(services.core, services.pipeline, only_username=username)
 
     def on_error(message: str, reference: str | None) -> None:
-        suffix = f" (reference `{reference}`)" if reference else ""
-        client.chat_postMessage(channel=channel, thread_ts=ts, text=f":warning: {message}{suffix}")
+        client.chat_postMessage(channel=channel, thread_ts=ts, text=warning_text(message, reference))
 
     services.work.submit("loading your report", job, on_error)

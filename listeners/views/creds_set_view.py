@@ -12,8 +12,7 @@ from core import credentials, users, validation
 from core.authz import require_registered
 from core.errors import InvalidInput
 from core.secret import mask
-from listeners.blocks.common import code
-from listeners.blocks.creds_builder import read_metadata
+from listeners.blocks.creds_builder import read_metadata, saved_notice
 from listeners.creds_view import publish_home, refresh_creds_modal
 from listeners.ids import ActionId, BlockId
 from listeners.reply import dm_error_reporter, ephemeral_to_user
@@ -60,7 +59,7 @@ def submit_credential(
             created = credentials.store(
                 session, services.core.cipher, users.require(session, username), key_name, raw_value, actor=user_id
             )
-        notice = f":white_check_mark: {'Added' if created else 'Updated'} {code(key_name)} ({mask(raw_value or '')})."
+        notice = saved_notice(key_name, created=created, masked=mask(raw_value or ""))
         if parent_id:
             refresh_creds_modal(
                 services, client, view_id=parent_id, user_id=user_id, channel_id=channel_id, notice=notice

@@ -11,7 +11,7 @@ from bot.services import Services
 from core import registration
 from core.authz import require_admin
 from core.registration import Progress
-from listeners.blocks.common import section
+from listeners.blocks.account_builder import deleted_blocks, deleted_text, deletion_title
 from listeners.blocks.creds_builder import read_metadata
 from listeners.blocks.progress_builder import progress_blocks
 from listeners.ids import ActionId, BlockId, DeleteDataChoice
@@ -37,7 +37,7 @@ def submit_user_delete(
     services: Services = context["services"]
     user_id = body["user"]["id"]
     reply = DirectMessageReply(client, user_id)
-    title = f"Deleting `{username}`"
+    title = deletion_title(username)
 
     def on_progress(progress: Progress) -> None:
         reply(text=title, blocks=progress_blocks(title, progress), replace=True)
@@ -52,8 +52,6 @@ def submit_user_delete(
             actor=actor,
             on_progress=on_progress,
         )
-        reply(
-            text=f"Deleted {username}", blocks=[section(f":white_check_mark: `{username}` was deleted.")], replace=True
-        )
+        reply(text=deleted_text(username), blocks=deleted_blocks(username), replace=True)
 
     services.work.submit(f"deleting {username}", job, error_reporter(reply))

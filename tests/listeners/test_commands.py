@@ -17,7 +17,7 @@ def _text(message: dict) -> str:
 
 def test_empty_command_shows_help_with_the_callers_state(harness: Harness) -> None:
     answer = _text(harness.command("U0NEW0001", ""))
-    assert "not registered yet" in answer and "register <username>" in answer
+    assert "not registered yet" in answer and "register &lt;username&gt;" in answer  # shown as <username>
     assert "Admin commands" not in answer
 
 
@@ -165,8 +165,8 @@ def test_a_failing_slack_call_is_reported_with_a_reference(harness: Harness, uni
     assert re.search(r"reference `[0-9A-F]{8}`", text), text
 
 
-def test_status_shows_the_doctor_checks_and_fixes(harness: Harness) -> None:
-    answer = _text(harness.command("U0STATUS1", "status", timeout=20))
+def test_status_shows_the_doctor_checks_and_fixes_to_an_admin(harness: Harness) -> None:
+    answer = _text(harness.command(ADMIN_ID, "status", timeout=20))
     assert "PostgreSQL reachable" in answer and "Slack auth.test" in answer
     assert "GRAFANA_API_KEY is not set" in answer and "service account" in answer
-    assert "Dashboards by state" in answer
+    assert "All dashboards by state" in answer
