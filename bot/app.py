@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.metrics import CountingWebClient, Metrics
 from bot.services import Services
 from listeners import register_listeners
+from listeners.workspace import workspace_guard
 
 
 def build_web_client(settings: Settings, token: str, metrics: Metrics | None = None) -> WebClient:
@@ -39,5 +40,7 @@ def build_app(settings: Settings, services: Services) -> App:
         request_verification_enabled=False,  # Socket Mode: nothing to verify
         raise_error_for_unhandled_request=False,
     )
+    # First of our middleware: nothing from another workspace reaches a listener or the database.
+    app.use(workspace_guard(app.client))
     register_listeners(app, services)
     return app

@@ -18,6 +18,7 @@ from listeners.blocks.progress_builder import failure_blocks, progress_blocks
 from listeners.commands.parse import slack_user_id
 from listeners.commands.request import CommandRequest
 from listeners.reply import DirectMessageReply
+from listeners.workspace import require_workspace_member
 
 # Progress goes through response_url, which takes five posts: show the start of these steps only.
 SHOWN_STEPS = frozenset({"account", "databases", "grafana"})
@@ -39,6 +40,7 @@ def register(req: CommandRequest) -> None:
     wanted = req.args[0] if req.args else None
 
     def job() -> None:
+        require_workspace_member(req.client, req.user_id)
         actor = req.actor()
         title = "Registering your account"
         on_progress, last = _progress_poster(req, title)
@@ -68,6 +70,7 @@ def create_for_other(req: CommandRequest) -> None:
         target = slack_user_id(mention)
         if target is None:
             raise InvalidInput("The second word must mention a Slack user, like `@alice`.")
+        require_workspace_member(req.client, target, whose="That person's")
         title = account_creation_title(username, target)
         on_progress, last = _progress_poster(req, title)
         result = registration.register(

@@ -24,14 +24,17 @@ from listeners.blocks.ingest_builder import ingest_reply_blocks, ingest_reply_te
 
 log = logging.getLogger(__name__)
 _seen_lock = threading.Lock()
-_seen_files: set[str] = set()  # a redelivered event must not load the same file twice
+# A redelivered event must not load the same file twice. Keyed by the message too: sharing a file again
+# is a new request, and file ids alone repeat across the test simulator's workspaces.
+_seen_files: set[tuple[str, str, str]] = set()
 
 
-def _first_time(file_id: str) -> bool:
+def _first_time(channel: str, ts: str, file_id: str) -> bool:
+    key = (channel, ts, file_id)
     with _seen_lock:
-        if file_id in _seen_files:
+        if key in _seen_files:
             return False
-        _seen_files.add(file_id)
+        _seen_files.add(key)
         return True
 
 
@@ -40,8 +43,10 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
         return
     services: Services = context["services"]
     user_id, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
-    files = [f for f in event["files"] if _first_time(str(f.get("id")))]
-    if not files or not user_id or not channel:
+    if not user_id or not channel:
+        return
+    files = [f for f in event["files"] if _first_time(str(channel), str(ts), str(f.get("id")))]
+    if not files:
         return
 
     def reply(text: str, blocks: list[dict[str, Any]]) -> None:
@@ -63,7 +68,14 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
                         raise EdabotError("Slack sent no download link for it")
                     # One folder per file: two files with one name must not collide.
                     folder = Path(tempfile.mkdtemp(dir=workdir))
-                    path = download(str(url), token, directory=folder, name=name)
+                    path = download(
+                        str(url),
+                        token,
+                        directory=folder,
+                        name=name,
+                        api_url=services.settings.slack_api_url,
+                        declared_size=info.get("size"),
+                    )
                     result = ingest_for_user(services.core, username, path)
                     rows = result.rows.get(result.fact_table, sum(result.rows.values()))
                     loaded.append((name, result.kind.value, result.table, rows))
