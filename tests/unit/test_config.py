@@ -107,3 +107,48 @@ def test_bad_setting_exits_2_without_traceback(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "edabot: CAPTURE_FRAMES='ten' is not a whole number"
+
+
+def test_grafana_db_sslmode_defaults_to_prefer_and_takes_every_libpq_mode() -> None:
+    assert load_settings({}, env_file=None).grafana_db_sslmode == "prefer"
+    for mode in ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"):
+        assert load_settings({"GRAFANA_DB_SSLMODE": mode}, env_file=None).grafana_db_sslmode == mode
+
+
+def test_bad_grafana_db_sslmode_names_the_variable_and_the_choices() -> None:
+    for bad in ("on", "verify_full", "PREFER", "ssl"):
+        with pytest.raises(SettingsError) as err:
+            load_settings({"GRAFANA_DB_SSLMODE": bad}, env_file=None)
+        assert err.value.problems == [
+            f"GRAFANA_DB_SSLMODE={bad!r} must be one of disable, allow, prefer, require, verify-ca, verify-full"
+        ]
+
+
+def test_grafana_capture_token_is_optional_and_masked() -> None:
+    assert load_settings({}, env_file=None).grafana_capture_token is None
+    s = load_settings({"GRAFANA_CAPTURE_TOKEN": " glsa_viewer_SECRET_0123 "}, env_file=None)
+    assert s.grafana_capture_token is not None and s.grafana_capture_token.reveal() == "glsa_viewer_SECRET_0123"
+    assert "SECRET" not in repr(s) and "SECRET" not in str(s.grafana_capture_token)
+    with pytest.raises(SettingsError) as err:
+        load_settings({"GRAFANA_CAPTURE_TOKEN": "glsa_SECRET with space"}, env_file=None)
+    assert err.value.problems[0].startswith("GRAFANA_CAPTURE_TOKEN contains spaces")
+    assert not any("SECRET" in p for p in err.value.problems)
+
+
+def test_bad_grafana_db_sslmode_stops_start_up_with_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "migrate"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "GRAFANA_DB_SSLMODE": "sometimes",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        },
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "edabot: GRAFANA_DB_SSLMODE='sometimes' must be one of disable, allow, prefer, require, verify-ca, verify-full"
+    )
