@@ -137,7 +137,7 @@ def _cmd_scan(settings: Settings, username: str | None) -> int:
         print("edabot: SLACK_BOT_TOKEN is not set: `scan` posts notifications to Slack", file=sys.stderr)
         return EXIT_CONFIG
     master, core = prepare(settings)
-    ports, capture = build_pipeline_ports(settings)
+    ports, capture = build_pipeline_ports(settings, core=core)
     try:
         report = scan_and_process(core, ports, only_username=username)
         from sqlalchemy import select
