@@ -48,7 +48,8 @@ def test_created_datasources_carry_the_configured_sslmode_and_still_connect(
     setup = _ensure(client, scratch_user, sslmode="allow")
 
     for kind in KINDS:
-        assert grafana_fake.datasource(f"edabot-{scratch_user.username}-{kind}")["jsonData"]["sslmode"] == "allow"
+        stored = grafana_fake.datasource(f"edabot-{scratch_user.username}-{kind}")
+        assert stored is not None and stored["jsonData"]["sslmode"] == "allow"
     assert setup.healthy, setup.health
 
 
@@ -62,7 +63,7 @@ def test_a_changed_sslmode_is_applied_to_existing_datasources(
     assert any("jsonData.sslmode" in change for change in setup.changes), setup.changes
     for kind in KINDS:
         stored = grafana_fake.datasource(f"edabot-{scratch_user.username}-{kind}")
-        assert stored["jsonData"]["sslmode"] == "verify-full"
+        assert stored is not None and stored["jsonData"]["sslmode"] == "verify-full"
 
 
 def _page(fake: GrafanaFake, uid: str, token: str) -> int:
