@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, validation
+from core import audit, channels, validation
 from core.crypto import CredentialCipher
 from core.db.models import Credential, User
 from core.errors import CredentialsKeyError, InvalidInput, NotFound
@@ -66,8 +66,12 @@ def store(
     *,
     actor: str,
     allow_managed: bool = False,
+    channel_policy: channels.ChannelPolicy | None = None,
 ) -> bool:
-    """Validate and upsert one value; returns True when it was new. Raises InvalidInput, writing nothing."""
+    """Validate and upsert one value; returns True when it was new. Raises InvalidInput, writing nothing.
+
+    A SLACK_CHANNEL_ID is stored only if `channel_policy` shows the owner is in that channel (or an admin sets it).
+    """
     key_name = validation.key_name(key_name)
     if key_name in MANAGED_KEYS and not allow_managed:
         raise InvalidInput(
@@ -75,6 +79,8 @@ def store(
             "but not changed here."
         )
     clean = validation.secret_value(key_name, value)
+    if key_name == channels.NOTIFY_CHANNEL_KEY:
+        channels.require_member_channel(channel_policy, owner_slack_id=user.slack_user_id, channel_id=clean)
     token = cipher.encrypt(clean)
     row = _row(session, user, key_name)
     created = row is None

@@ -12,11 +12,14 @@ from bot.api.auth import CurrentActor, ServicesDep
 from bot.api.errors import declare
 from bot.api.routes_users import UserId
 from bot.api.schemas import CredentialCreate, CredentialList, CredentialOut, CredentialValue
+from bot.app import build_web_client
 from bot.services import Services
 from core import credentials, users, validation
 from core.authz import Actor, require_self_or_admin
+from core.channels import NOTIFY_CHANNEL_KEY, ChannelPolicy
 from core.db.models import User
 from core.errors import AlreadyExists
+from listeners.channel_directory import SlackChannelDirectory
 
 KeyName = Annotated[str, Path(description="the credential's name, e.g. SLACK_CHANNEL_ID")]
 
@@ -34,15 +37,26 @@ def _masked(session: Session, services: Services, user: User, key_name: str) -> 
     )
 
 
+def _channel_policy(services: Services, actor: Actor) -> ChannelPolicy:
+    """SLACK_CHANNEL_ID through the API: the account's owner must be in the channel (Slack says), unless an
+    admin sets it; without a Slack token nothing can be checked and core refuses with a 422."""
+    token = services.settings.slack_bot_token
+    directory = SlackChannelDirectory(build_web_client(services.settings, token.reveal())) if token else None
+    return ChannelPolicy(directory, by_admin=actor.is_admin)
+
+
 def _store(
     services: Services, actor: Actor, username: str, key_name: str, value: str, *, replace: bool
 ) -> tuple[CredentialOut, bool]:
     require_self_or_admin(actor, username, WHAT)
     name = validation.key_name(key_name)
+    policy = _channel_policy(services, actor) if name == NOTIFY_CHANNEL_KEY else None
     try:
         with services.core.db.session() as session:
             user = users.require(session, username)
-            created = credentials.store(session, services.core.cipher, user, name, value, actor=actor.label)
+            created = credentials.store(
+                session, services.core.cipher, user, name, value, actor=actor.label, channel_policy=policy
+            )
             if not created and not replace:
                 # Raised inside the unit of work, so the overwrite just made is rolled back.
                 raise AlreadyExists(
@@ -74,7 +88,8 @@ def list_credentials(username: UserId, actor: CurrentActor, services: ServicesDe
     responses=declare(400, 401, 403, 404, 409, 413, 422),
     summary="Add a credential",
     description="409 if it exists already (use PUT to replace it). DB_PASSWORD and GRAFANA_DB_PASSWORD are "
-    "managed by edabot and refused.",
+    "managed by edabot and refused. SLACK_CHANNEL_ID must be a channel the account's owner is a member of "
+    "(checked with Slack; 422 otherwise), unless an admin sets it.",
 )
 def add_credential(
     username: UserId, body: CredentialCreate, actor: CurrentActor, services: ServicesDep

@@ -1,8 +1,14 @@
-"""Post dashboard notifications to Slack, and find one that may already have been posted."""
+"""Post dashboard notifications to Slack, and find one that may already have been posted.
+
+The owner's SLACK_CHANNEL_ID is checked before each post: if they have left the channel (or the bot can no
+longer see it), the message goes to their DM instead and says why, so nobody's dashboards land in a channel
+its owner cannot read.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -10,14 +16,32 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import build_web_client
 from bot.config import Settings
+from core.channels import ChannelUnavailable
+from core.errors import EdabotError
 from core.pipeline.worker import Job, NotifyError, Posted
+from listeners.blocks.channel_notice_builder import (
+    redirect_reason_hidden,
+    redirect_reason_not_member,
+    redirected_notice_blocks,
+    redirected_text,
+)
 from listeners.blocks.notification_builder import notification_blocks, notification_metadata, notification_text
+from listeners.channel_directory import SlackChannelDirectory
 from listeners.ids import MessageMetadata
 
 log = logging.getLogger(__name__)
 # Slack's own clock and ours differ a little; look this far before the recorded send time.
 HISTORY_SLACK_S = 120
 CHANNEL_ERRORS = {"not_in_channel", "channel_not_found", "is_archived"}
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where one notification goes, with which client, and (mrkdwn) why it is not the owner's channel."""
+
+    channel: str
+    client: WebClient
+    redirected_because: str | None = None
 
 
 class SlackNotifier:
@@ -39,13 +63,53 @@ class SlackNotifier:
             )
         return channel
 
+    def _dm(self, slack_user_id: str) -> str:
+        opened = self._call(self._default, "conversations_open", users=slack_user_id)
+        return str(opened["channel"]["id"])
+
+    def _target(self, job: Job) -> _Target:
+        """The owner's channel if they are still in it (asked afresh for every post), else their DM."""
+        if job.channel is None or job.slack_user_id is None:
+            # The admin's default channel, or an account without a Slack user: nobody's membership to check.
+            return _Target(self._channel(job), self._client(job))
+        directory = SlackChannelDirectory(self._default)  # new each time: no remembered membership
+        try:
+            member = directory.is_member(job.channel, job.slack_user_id)
+            reason = None if member else redirect_reason_not_member(job.channel)
+        except ChannelUnavailable as exc:
+            reason = redirect_reason_hidden(job.channel, str(exc))
+        except EdabotError as exc:
+            raise NotifyError(str(exc)) from exc  # Slack could not answer: retried later, nothing posted
+        if reason is None:
+            return _Target(job.channel, self._client(job))
+        log.info("dashboard %s: owner's channel not usable, posting to their DM", job.dashboard_id)
+        # The app's own client: a personal SLACK_BOT_TOKEN's bot may not share a DM with the owner.
+        return _Target(self._dm(job.slack_user_id), self._default, reason)
+
     def find_posted(self, job: Job) -> Posted | None:
-        channel = self._channel(job)
+        """Look in the owner's channel, then in their DM (where a post goes when they have left the channel)."""
+        places = [(self._channel(job), self._client(job))]
+        if job.channel is not None and job.slack_user_id is not None:
+            places.append((self._dm(job.slack_user_id), self._default))
+        for index, (channel, client) in enumerate(places):
+            try:
+                found = self._find_in(job, client, channel)
+            except NotifyError:
+                if index == len(places) - 1:
+                    raise
+                # The bot can no longer read the channel, so it cannot have posted there since; the DM may tell.
+                log.info("dashboard %s: channel history unreadable, looking in the DM", job.dashboard_id)
+                continue
+            if found is not None:
+                return found
+        return None
+
+    def _find_in(self, job: Job, client: WebClient, channel: str) -> Posted | None:
         oldest = (job.since.timestamp() - HISTORY_SLACK_S) if job.since else 0
         cursor: str | None = None
         for _ in range(20):  # bounded: at most 20 pages of history since the send started
             page = self._call(
-                job,
+                client,
                 "conversations_history",
                 channel=channel,
                 oldest=f"{oldest:.6f}",
@@ -66,14 +130,19 @@ class SlackNotifier:
         return None
 
     def post(self, job: Job) -> Posted:
-        channel = self._channel(job)
-        file_id = self._upload(job)
+        target = self._target(job)
+        file_id = self._upload(job, target.client)
+        text = notification_text(job.kind, job.table, job.username)
+        blocks = self._blocks(job, file_id)
+        if target.redirected_because is not None:
+            text = redirected_text(text, target.redirected_because)
+            blocks = redirected_notice_blocks(target.redirected_because, self._settings.slack_command) + blocks
         posted = self._call(
-            job,
+            target.client,
             "chat_postMessage",
-            channel=channel,
-            blocks=self._blocks(job, file_id),
-            text=notification_text(job.kind, job.table, job.username),
+            channel=target.channel,
+            blocks=blocks,
+            text=text,
             metadata=notification_metadata(job.dashboard_id, job.username, job.table),
             unfurl_links=False,
         )
@@ -81,9 +150,12 @@ class SlackNotifier:
 
     def replace(self, job: Job, posted: Posted) -> Posted:
         """The same message, with a new preview (chat.update keeps its place in the channel)."""
-        file_id = self._upload(job)
+        # A message redirected to the DM was posted with the app's own client; only that one may edit it.
+        mine = posted.channel in (job.channel, self._settings.slack_channel_id)
+        client = self._client(job) if mine else self._default
+        file_id = self._upload(job, client)
         self._call(
-            job,
+            client,
             "chat_update",
             channel=posted.channel,
             ts=posted.ts,
@@ -93,13 +165,13 @@ class SlackNotifier:
         )
         return Posted(channel=posted.channel, ts=posted.ts, file_id=file_id)
 
-    def _upload(self, job: Job) -> str | None:
+    def _upload(self, job: Job, client: WebClient) -> str | None:
         preview = job.preview
         if preview is None or not preview.ok or preview.path is None or not preview.path.exists():
             return None
         # Uploaded without a channel: the image appears once, inside our message, not as a second post.
         uploaded = self._call(
-            job,
+            client,
             "files_upload_v2",
             file=str(preview.path),
             filename=f"{job.table}.gif",
@@ -124,12 +196,12 @@ class SlackNotifier:
             problems=list(job.preview.problems) if job.preview is not None else [],
         )
 
-    def _call(self, job: Job, method: str, **kwargs: Any) -> Any:
+    def _call(self, client: WebClient, method: str, **kwargs: Any) -> Any:
         try:
-            return getattr(self._client(job), method)(**kwargs)
+            return getattr(client, method)(**kwargs)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "error"))
             if error in CHANNEL_ERRORS:
-                channel = kwargs.get("channel") or job.channel or self._settings.slack_channel_id
+                channel = kwargs.get("channel") or self._settings.slack_channel_id
                 raise NotifyError(f"Slack said {error}: invite @edabot to <#{channel}> (/invite @edabot)") from exc
             raise NotifyError(f"Slack {method.replace('_', '.')} failed: {error}") from exc

@@ -10,18 +10,36 @@ from slack_sdk import WebClient
 from bot.services import Services
 from core import credentials, users, validation
 from core.authz import require_registered
-from core.errors import InvalidInput
+from core.channels import NOTIFY_CHANNEL_KEY, ChannelPolicy, require_member_channel
+from core.errors import EdabotError, InvalidInput
 from core.secret import mask
 from listeners.blocks.creds_builder import read_metadata, saved_notice
+from listeners.channel_directory import CheckTooSlow, SlackChannelDirectory
 from listeners.creds_view import publish_home, refresh_creds_modal
 from listeners.ids import ActionId, BlockId
 from listeners.reply import dm_error_reporter, ephemeral_to_user
+
+# Slack waits 3 s for the ack that carries field errors; the rest is for the database and the network.
+ACK_BUDGET_S = 2.0
 
 
 def _input(view: dict[str, Any], block: str, action: str) -> str | None:
     state = view.get("state", {}).get("values", {})
     value = state.get(block, {}).get(action, {}).get("value")
     return value if isinstance(value, str) else None
+
+
+def _channel_problem(directory: SlackChannelDirectory, by_admin: bool, user_id: str, channel_id: str) -> str | None:
+    """Why this channel cannot be the submitter's notification channel, in time for the modal's field error;
+    None when it can, or when Slack was too slow to tell within the ack window (the save checks again)."""
+    quick = ChannelPolicy(directory.bounded(ACK_BUDGET_S), by_admin=by_admin)
+    try:
+        require_member_channel(quick, owner_slack_id=user_id, channel_id=channel_id)
+    except EdabotError as exc:
+        return str(exc)
+    except CheckTooSlow:
+        return None
+    return None
 
 
 def submit_credential(
@@ -44,12 +62,19 @@ def submit_credential(
             validation.secret_value(key_name, raw_value)
         except InvalidInput as exc:
             errors[BlockId.CREDS_VALUE] = str(exc)
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+    policy: ChannelPolicy | None = None
+    if not errors and key_name == NOTIFY_CHANNEL_KEY:
+        directory = SlackChannelDirectory(client)
+        policy = ChannelPolicy(directory, by_admin=services.actor(user_id).is_admin)
+        problem = _channel_problem(directory, policy.by_admin, user_id, (raw_value or "").strip())
+        if problem is not None:
+            errors[BlockId.CREDS_VALUE] = problem
     if errors:
         ack(response_action="errors", errors=errors)  # shown under the fields; nothing was saved
         return
     ack()
-    services: Services = context["services"]
-    user_id = body["user"]["id"]
     channel_id = meta.get("channel_id")
     parent_id = view.get("root_view_id") if view.get("root_view_id") != view.get("id") else None
 
@@ -57,7 +82,13 @@ def submit_credential(
         username = require_registered(services.actor(user_id))
         with services.core.db.session() as session:
             created = credentials.store(
-                session, services.core.cipher, users.require(session, username), key_name, raw_value, actor=user_id
+                session,
+                services.core.cipher,
+                users.require(session, username),
+                key_name,
+                raw_value,
+                actor=user_id,
+                channel_policy=policy,  # checked again here: the check above may have run out of time
             )
         notice = saved_notice(key_name, created=created, masked=mask(raw_value or ""))
         if parent_id:

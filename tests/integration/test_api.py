@@ -448,17 +448,18 @@ def test_credentials_lifecycle_on_ones_own_account(world: ApiWorld) -> None:
 
     replaced = world.call("PUT", f"{base}/SLACK_BOT_TOKEN", key, json={"value": "xoxb-9999-newvalue-wxyz"})
     assert replaced.status_code == 200 and replaced.json()["masked"] == "••••wxyz"
-    created = world.call("PUT", f"{base}/SLACK_CHANNEL_ID", key, json={"value": "C0ABC"})
+    # (SLACK_CHANNEL_ID needs a Slack membership check: tests/integration/test_api_channel.py)
+    created = world.call("PUT", f"{base}/BUILD_QUEUE", key, json={"value": "C0ABC"})
     assert created.status_code == 201 and created.json()["masked"] == "••••"
 
     listed = world.call("GET", base, key)
     names = {c["key_name"]: c for c in listed.json()["credentials"]}
-    assert {"SLACK_BOT_TOKEN", "SLACK_CHANNEL_ID", "CANARY_TOKEN", "DB_PASSWORD"} <= set(names)
+    assert {"SLACK_BOT_TOKEN", "BUILD_QUEUE", "CANARY_TOKEN", "DB_PASSWORD"} <= set(names)
     assert names["DB_PASSWORD"]["managed"] and "xoxb-9999" not in listed.text and world.user.canary not in listed.text
 
-    assert world.call("DELETE", f"{base}/SLACK_CHANNEL_ID", key).status_code == 204
-    assert_refusal(world.call("DELETE", f"{base}/SLACK_CHANNEL_ID", key), 404, "not_found")
-    assert "SLACK_CHANNEL_ID" not in {c["key_name"] for c in world.call("GET", base, key).json()["credentials"]}
+    assert world.call("DELETE", f"{base}/BUILD_QUEUE", key).status_code == 204
+    assert_refusal(world.call("DELETE", f"{base}/BUILD_QUEUE", key), 404, "not_found")
+    assert "BUILD_QUEUE" not in {c["key_name"] for c in world.call("GET", base, key).json()["credentials"]}
 
 
 def test_admin_manages_another_users_credentials(world: ApiWorld) -> None:

@@ -201,3 +201,83 @@ def test_dm_file_on_slacks_host_is_still_loaded(harness: Harness, unique_usernam
     assert "timing table" in _thread_reply(harness, "good.rpt")
     [download] = [r for r in harness.sim.requests if r.method == FILE_DOWNLOAD]
     assert download.headers.get("Authorization") == f"Bearer {harness.sim.bot_token}"
+
+
+# ---- the notification channel --------------------------------------------------------------------
+
+
+def _set_channel(harness: Harness, user_id: str, channel: str) -> dict:
+    """Submit the creds modal for SLACK_CHANNEL_ID; returns the field errors of the ack ({} when accepted)."""
+    from listeners.ids import ActionId, BlockId, CallbackId
+    from tests.slack_views import wait_for_view
+
+    harness.sim.send_slash_command(user_id, "creds set SLACK_CHANNEL_ID", channel_id="C0EDA0001").wait_ack(3)
+    form = wait_for_view(harness.sim, user_id, CallbackId.CREDS_SET, timeout=10)
+    ack = harness.sim.submit_view(user_id, form["id"], {BlockId.CREDS_VALUE: {ActionId.CREDS_VALUE_INPUT: channel}})
+    errors = (ack.wait_ack(timeout=3).payload or {}).get("errors") or {}
+    assert harness.services.work.wait_idle(10)
+    return {k: v for k, v in errors.items()}
+
+
+def _stored_channel(harness: Harness, username: str) -> str | None:
+    from core import credentials, users
+
+    with harness.services.core.db.session() as session:
+        user = users.require(session, username)
+        value = credentials.get(session, harness.services.core.cipher, user, "SLACK_CHANNEL_ID")
+    return value.reveal() if value is not None else None
+
+
+def test_channel_the_user_is_not_in_is_refused_in_the_modal(harness: Harness, unique_username) -> None:
+    from listeners.ids import BlockId
+
+    name = _registered(harness, unique_username)
+    harness.sim.add_user("U0VICTIM01", "victim")
+    harness.sim.add_channel("C0VICTIM01", "victims-team", members={"U0VICTIM01"})
+    errors = _set_channel(harness, USER, "C0VICTIM01")
+    assert "You are not a member of channel C0VICTIM01" in errors[BlockId.CREDS_VALUE]
+    assert _stored_channel(harness, name) is None
+    assert harness.sim.calls("conversations.members"), "Slack was asked"
+
+
+def test_private_channel_without_the_bot_says_to_invite_it(harness: Harness, unique_username) -> None:
+    from listeners.ids import BlockId
+
+    name = _registered(harness, unique_username)
+    harness.sim.add_channel("G0PRIVATE1", "tapeout", is_private=True, is_member=False, members={USER})
+    errors = _set_channel(harness, USER, "G0PRIVATE1")
+    assert "invite the bot to the channel" in errors[BlockId.CREDS_VALUE]
+    assert _stored_channel(harness, name) is None
+
+
+def test_channel_the_user_is_in_is_saved_after_paging_through_members(
+    harness: Harness, unique_username, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from listeners import channel_directory
+
+    monkeypatch.setattr(channel_directory, "PAGE_SIZE", 2)  # so the caller is found on a later page
+    for n in range(5):  # before the caller, who is listed last
+        harness.sim.add_user(f"U0CROWD00{n}", f"crowd{n}")
+    name = _registered(harness, unique_username)
+    harness.sim.add_channel("C0MINE0001", "mine", members={*(f"U0CROWD00{n}" for n in range(5)), USER})
+    assert _set_channel(harness, USER, "C0MINE0001") == {}
+    assert _stored_channel(harness, name) == "C0MINE0001"
+    calls = [c for c in harness.sim.calls("conversations.members") if c.get("channel") == "C0MINE0001"]
+    assert len(calls) >= 3 and any(c.get("cursor") for c in calls)
+
+
+def test_admin_may_set_any_channel(harness: Harness, unique_username) -> None:
+    from tests.listeners.conftest import ADMIN_ID
+
+    name = _registered(harness, unique_username, ADMIN_ID)
+    harness.sim.add_channel("C0ELSEWHER", "elsewhere", members={"U0SOMEONE1"})
+    assert _set_channel(harness, ADMIN_ID, "C0ELSEWHER") == {}
+    assert _stored_channel(harness, name) == "C0ELSEWHER"
+
+
+def test_channel_name_instead_of_id_is_refused(harness: Harness, unique_username) -> None:
+    from listeners.ids import BlockId
+
+    _registered(harness, unique_username)
+    errors = _set_channel(harness, USER, "#general")
+    assert "must be a channel ID like C012AB3CD" in errors[BlockId.CREDS_VALUE]
