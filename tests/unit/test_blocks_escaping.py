@@ -4,7 +4,8 @@ Each public function in listeners/blocks/ must have a strategy below (or a state
 is never shown), so a new builder cannot be skipped silently. The outputs are walked whole: every mrkdwn
 text object, every fallback text and every URL field. The only live `<…>` tokens allowed are the ones
 edabot writes on purpose from data it vouches for: a mention of a well-formed user id given as the
-Slack-id argument (`U0SAFE…` here), and a link to a dashboard URL given as the URL argument
+Slack-id argument (`U0SAFE…` here), a channel link for a well-formed channel-id argument (`C0SAFE…`),
+and a link to a dashboard URL given as the URL argument
 (`https://grafana.test/…` here). Hostile strings never take those shapes, so any other token (or these
 made from text) means user text went through unescaped.
 """
@@ -35,6 +36,7 @@ from core.secret import Secret, mask
 from core.users import UserSummary
 from listeners.blocks import (
     account_builder,
+    channel_notice_builder,
     creds_builder,
     help_builder,
     home_builder,
@@ -45,7 +47,7 @@ from listeners.blocks import (
     status_builder,
     user_delete_builder,
 )
-from listeners.blocks.common import code, esc, link, mention, safe_url
+from listeners.blocks.common import channel_link, code, esc, link, mention, safe_url
 from listeners.commands.parse import Parsed, parse
 
 ATTACKS = [
@@ -90,6 +92,8 @@ SAFE_ID = re.compile(r"U0SAFE[0-9]{4}")
 SAFE_URL = "https://grafana.test/"
 safe_ids = st.from_regex(SAFE_ID, fullmatch=True)
 slack_ids = st.one_of(safe_ids, hostile)  # an id field holding text must show text, not mention
+SAFE_CHANNEL = re.compile(r"C0SAFE[0-9]{4}")
+channel_ids = st.one_of(st.from_regex(SAFE_CHANNEL, fullmatch=True), hostile)  # a credential value: user text
 urls = st.one_of(
     st.builds(lambda path, tail: SAFE_URL + path + tail, st.from_regex(r"d/[a-z0-9]{1,8}", fullmatch=True), hostile),
     st.just(SAFE_URL + "d/abc/slug?orgId=1&var-x=1"),
@@ -156,6 +160,10 @@ notices = st.one_of(
         lambda k, v, c: creds_builder.saved_notice(k, created=c, masked=mask(v)), hostile, hostile, st.booleans()
     ),
 )
+redirect_reasons = st.one_of(
+    st.builds(channel_notice_builder.redirect_reason_not_member, channel_ids),
+    st.builds(channel_notice_builder.redirect_reason_hidden, channel_ids, hostile),
+)
 # A parse problem quotes what was typed; help shows it.
 problems = st.one_of(
     st.none(), hostile, hostile.map(lambda t: p.problem if not isinstance(p := parse(t), Parsed) else None)
@@ -190,6 +198,20 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "account_builder.error_text": st.builds(account_builder.error_text, hostile, maybe_hostile),
     "account_builder.warning_text": st.builds(account_builder.warning_text, hostile, maybe_hostile),
     "account_builder.internal_error_blocks": st.builds(account_builder.internal_error_blocks, hostile, hostile),
+    "channel_notice_builder.redirect_reason_not_member": st.builds(
+        channel_notice_builder.redirect_reason_not_member, channel_ids
+    ),
+    "channel_notice_builder.redirect_reason_hidden": st.builds(
+        channel_notice_builder.redirect_reason_hidden, channel_ids, hostile
+    ),
+    "channel_notice_builder.redirected_notice_blocks": st.builds(
+        channel_notice_builder.redirected_notice_blocks, redirect_reasons, hostile
+    ),
+    "channel_notice_builder.redirected_text": st.builds(
+        channel_notice_builder.redirected_text,
+        st.builds(notification_builder.notification_text, hostile, hostile, hostile),
+        redirect_reasons,
+    ),
     "creds_builder.deleted_notice": st.builds(creds_builder.deleted_notice, hostile),
     "creds_builder.saved_notice": _kw(
         creds_builder.saved_notice, key_name=hostile, created=st.booleans(), masked=hostile
@@ -311,6 +333,8 @@ def assert_inert_mrkdwn(text: str, where: str) -> None:
         inner = match.group(1)
         if inner.startswith("@") and SAFE_ID.fullmatch(inner[1:]):
             continue  # a mention edabot wrote for the Slack-id argument
+        if inner.startswith("#") and SAFE_CHANNEL.fullmatch(inner[1:]):
+            continue  # a channel link edabot wrote for the channel-id argument
         target, bar, _label = inner.partition("|")
         if bar and SAFE_LINK_TARGET.fullmatch(target) and "&" not in target.replace("&amp;", ""):
             continue  # a link to the dashboard URL argument; the label is escaped text
@@ -426,6 +450,12 @@ def test_links_only_to_http_urls_with_nothing_that_ends_the_link(url: str, label
 def test_mentions_only_for_well_formed_user_ids(user_id: str) -> None:
     made = mention(user_id)
     assert made == f"<@{user_id}>" if SAFE_ID.fullmatch(user_id) else "<" not in made
+
+
+@given(channel_ids)
+def test_channel_links_only_for_well_formed_channel_ids(channel_id: str) -> None:
+    made = channel_link(channel_id)
+    assert made == f"<#{channel_id}>" if SAFE_CHANNEL.fullmatch(channel_id) else "<" not in made
 
 
 # --- the error paths in listeners/reply.py and listeners/errors.py --------------------------------
