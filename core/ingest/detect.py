@@ -7,24 +7,34 @@ from typing import BinaryIO
 
 from core.ingest.errors import ReportFormatError, ReportParseError
 from core.ingest.formats import ReportFormat
+from core.ingest.sta_sections import corner_of_banner
 
 HEAD_BYTES = 8192
 
-_BANNER_RE = re.compile(r"^={10,}\s*$")
-_RULE_RE = re.compile(r"^-{10,}\s*$")
-_JSON_METRIC_KEY_RE = re.compile(r'"(?:[a-z][a-z0-9_]*__[A-Za-z0-9_:.\-]+|[A-Z]{2,4}::[A-Za-z_:]+)"\s*:')
-_JSON_RULE_RE = re.compile(r'"[a-z][a-z0-9_]*__[^"]*"\s*:\s*\{\s*"value"\s*:')
+# The head is at most 8 KB, but these patterns are still linear: a search restarts at every position,
+# so a blank-skipping '^\\s*' (which would cross newlines) is '^[^\\S\\n]*' here, metric keys are read
+# one segment at a time, and a multi-line look-ahead starts from the first header only.
+_BANNER_RE = re.compile(r"^={10,}+\s*+$")
+_RULE_RE = re.compile(r"^-{10,}+\s*+$")
+# '<stage>__<rest>' with the first '__' after a word of [a-z0-9_]: segments are matched possessively
+# ('a', then '_b' pieces), so no split of the key is tried twice.
+_METRIC_KEY = r"[a-z][a-z0-9]*+(?:_[a-z0-9]++)*+__"
+_JSON_METRIC_KEY_RE = re.compile(rf'"(?:{_METRIC_KEY}[A-Za-z0-9_:.\-]++|[A-Z]{{2,4}}::[A-Za-z_:]++)"\s*+:')
+_JSON_RULE_RE = re.compile(rf'"{_METRIC_KEY}[^"]*+"\s*+:\s*+\{{\s*+"value"\s*+:')
 _SUMMARY_LINE_RE = re.compile(
     r"^(?:tns|wns)(?: max| min)? -?[\d.]|^worst slack(?: max| min)? |\bperiod_min = |"
-    r"^\s*Group\s+Internal\s+Switching\s+Leakage\s+Total|^\s*-?[\d.]+ (?:setup|hold) skew$",
+    r"^[^\S\n]*+Group\s++Internal\s++Switching\s++Leakage\s++Total|^[^\S\n]*+-?[\d.]++ (?:setup|hold) skew$",
     re.MULTILINE,
 )
 _OL2_FIGURE_TITLES = ("Total Negative Slack", "Worst Slack", "Worst Negative Slack", "Clock Skew", "Violator List")
-_CORNER_BANNER_RE = re.compile(r"^=+[ \t]*(\S[^\n]*?)[ \t]+Corner[ \t]*=+[ \t]*$", re.MULTILINE)
-_YOSYS_RE = re.compile(
-    r"Chip area for module|^=== .+ ===$[\s\S]*?(?:- wires$|Number of wires:|Number of cells:)", re.MULTILINE
+_YOSYS_HEADER_RE = re.compile(r"^=== .+ ===$", re.MULTILINE)
+_YOSYS_AREA_RE = re.compile(r"Chip area for module")
+_YOSYS_COUNT_RE = re.compile(r"- wires$|Number of wires:|Number of cells:", re.MULTILINE)
+_MAGIC_BOX_RE = re.compile(
+    r"^[^\S\n]*+-?[\d.]++um\s++-?[\d.]++um\s++-?[\d.]++um\s++-?[\d.]++um[^\S\n]*+$", re.MULTILINE
 )
-_MAGIC_BOX_RE = re.compile(r"^\s*-?[\d.]+um\s+-?[\d.]+um\s+-?[\d.]+um\s+-?[\d.]+um\s*$", re.MULTILINE)
+_STARTPOINT_RE = re.compile(r"^[^\S\n]*+Startpoint:", re.MULTILINE)
+_ENDPOINT_RE = re.compile(r"^[^\S\n]*+(?:Endpoint|Path Group):", re.MULTILINE)
 _SUPPORTED = (
     "OpenSTA/ORFS/OpenLane/Synopsys timing, METRICS2.1 JSON, rules-base.json, OpenLane metrics CSV, "
     "Yosys stat, OpenROAD DRC/congestion/antenna, KLayout lyrdb, Magic DRC, OpenLane antenna and "
@@ -87,7 +97,7 @@ def _detect_text(text: str) -> ReportFormat | None:
     if banner == "orfs":
         return ReportFormat.ORFS_STAGE_REPORT
     if banner == "openlane":
-        corners = _CORNER_BANNER_RE.findall(text)
+        corners = [c for ln in text.split("\n") if (c := corner_of_banner(ln.rstrip("\r"))) is not None]
         titles_ol2 = any(ln.strip().startswith(_OL2_FIGURE_TITLES) for ln in nonblank[:3])
         if titles_ol2 or any(c != "Typical" for c in corners):
             return ReportFormat.OPENLANE2_STA
@@ -102,11 +112,9 @@ def _detect_text(text: str) -> ReportFormat | None:
         return ReportFormat.OPENROAD_ANTENNA
     if _looks_like_magic(text, nonblank):
         return ReportFormat.MAGIC_DRC
-    if re.search(r"^\s*Startpoint:", text, re.MULTILINE) and re.search(
-        r"^\s*(Endpoint|Path Group):", text, re.MULTILINE
-    ):
+    if _STARTPOINT_RE.search(text) and _ENDPOINT_RE.search(text):
         return ReportFormat.OPENSTA_CHECKS
-    if _YOSYS_RE.search(text):
+    if _looks_like_yosys(text):
         return ReportFormat.YOSYS_STAT
     if _SUMMARY_LINE_RE.search(text):
         return ReportFormat.OPENSTA_SUMMARY
@@ -118,6 +126,15 @@ def _looks_like_magic(text: str, nonblank: list[str]) -> bool:
     if len(nonblank) < 2 or not re.fullmatch(r"-{40}", nonblank[1].strip()) or len(nonblank[0].split()) != 1:
         return False
     return bool(_MAGIC_BOX_RE.search(text) or "COUNT:" in text or re.search(r"\([^()]*\)\s*$", text, re.MULTILINE))
+
+
+def _looks_like_yosys(text: str) -> bool:
+    """'Chip area for module', or a '=== <module> ===' line followed (anywhere later) by a count line."""
+    if _YOSYS_AREA_RE.search(text):
+        return True
+    header = _YOSYS_HEADER_RE.search(text)
+    # Only the first header needs looking past: a count after a later header is also after the first.
+    return header is not None and _YOSYS_COUNT_RE.search(text, header.end()) is not None
 
 
 def _banner_style(nonblank: list[str]) -> str | None:

@@ -17,7 +17,11 @@ from core.ingest.errors import shorten
 from core.ingest.records import DrcSummary, DrcViolation, Fact
 
 _CHUNK = 1 << 16
-_PAIR_RE = re.compile(r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*,\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
+# 'x,y' coordinate pairs. A search tries every start, so a match may not start inside a run of digits
+# (a start there fails exactly where the run's own start failed): without that, a long digit run with
+# no comma after it would be rescanned from each of its digits, which is quadratic.
+_COORD = r"(-?\d++(?:\.\d++)?(?:[eE][-+]?\d++)?)"
+_PAIR_RE = re.compile(rf"(?<!\d){_COORD}\s*+,\s*+{_COORD}")
 # A DTD can declare entities that expand without bound; report databases never carry one.
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
 

@@ -1,7 +1,9 @@
 """Text input for the line-oriented parsers: numbered, decoded lines read lazily from a byte stream.
 
 Decoding happens line by line so a file in the wrong encoding is reported at the line where it goes
-wrong, and a line-length cap keeps a binary file without newlines from being read into memory whole.
+wrong. Report lines are capped at ``REPORT_LINE_BYTES`` (64 KiB): no real report line comes near it,
+and the cap bounds the work any line pattern can do on one line. The reader never holds more than the
+cap plus one read block of an unfinished line, so a binary file without newlines is refused early.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import BinaryIO, NamedTuple
 
 from core.ingest.errors import ReportParseError, shorten
 
+# The reader's default cap (a guard against binary files); report parsing passes REPORT_LINE_BYTES.
 MAX_LINE_BYTES = 1 << 20
+# The documented cap on one line of a text report, line ending included (see core/ingest/README.md).
+REPORT_LINE_BYTES = 64 << 10
 READ_BLOCK_BYTES = 1 << 16
 
 
@@ -53,15 +58,31 @@ def decode_line(raw: bytes, no: int, cursor: Cursor) -> str:
     return text.rstrip("\r\n")
 
 
-def read_lines(stream: BinaryIO, cursor: Cursor) -> Iterator[Line]:
+def line_too_long(cursor: Cursor, no: int, cap: int) -> ReportParseError:
+    """The error for a line over ``cap`` bytes, naming the line and the limit."""
+    if cap >= MAX_LINE_BYTES:
+        return cursor.error("a text line shorter than 1 MiB", "a longer line (is this a binary file?)", no)
+    return cursor.error(
+        f"a text line of at most {cap >> 10} KiB (the limit for one line of a report)",
+        f"a line longer than {cap >> 10} KiB",
+        no,
+    )
+
+
+def read_lines(stream: BinaryIO, cursor: Cursor, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Line]:
     """Yield the stream's lines, numbered from 1, keeping ``cursor.line_no`` up to date.
 
     The stream is read and decoded a block of whole lines at a time; a block holding a NUL byte, bytes
-    that are not UTF-8 or a line over the cap is redone line by line so the error names its line.
+    that are not UTF-8 or a line that may be over ``max_line_bytes`` is redone line by line so the error
+    names its line. An unfinished line is refused as soon as it passes the cap, before more is read.
     """
     no = 0
     carry = b""
     new_line = _new_line
+    cap = max_line_bytes
+    # A decoded line of at most this many characters is within the cap whatever its encoding (UTF-8
+    # takes at most 4 bytes a character, plus '\r\n'); only longer ones need their bytes counted.
+    safe_chars = cap // 4 - 2
     while True:
         try:
             block = stream.read(READ_BLOCK_BYTES)
@@ -71,35 +92,39 @@ def read_lines(stream: BinaryIO, cursor: Cursor) -> Iterator[Line]:
             if carry:
                 no += 1
                 cursor.line_no = no
-                yield from _checked_lines([carry], no, cursor)
+                yield from _checked_lines([carry], no, cursor, cap)
             return
         data = carry + block if carry else block
         cut = data.rfind(b"\n") + 1
         if cut == 0:
             carry = data
-            if len(carry) > MAX_LINE_BYTES:
+            if len(carry) > cap:
                 cursor.line_no = no + 1
-                raise cursor.error("a text line shorter than 1 MiB", "a longer line (is this a binary file?)", no + 1)
+                raise line_too_long(cursor, no + 1, cap)
             continue
         body, carry = data[:cut], data[cut:]
         text = None
-        if len(body) <= MAX_LINE_BYTES and b"\x00" not in body:
+        if b"\x00" not in body:
             try:
                 text = body.decode("utf-8")
             except UnicodeDecodeError:
                 pass
+        texts: list[str] = []
+        if text is not None:
+            if "\r" in text:
+                texts = [t.rstrip("\r") for t in text.split("\n")]
+            else:
+                texts = text.split("\n")
+            texts.pop()
+            if len(body) > cap and max(map(len, texts)) > safe_chars:
+                text = None  # a line may be over the cap: count its bytes on the checked path
         if text is None:
             raws = body.split(b"\n")
             raws.pop()  # body ends with a newline
-            for line in _checked_lines([raw + b"\n" for raw in raws], no + 1, cursor):
+            for line in _checked_lines([raw + b"\n" for raw in raws], no + 1, cursor, cap):
                 no = line.no
                 yield line
             continue
-        if "\r" in text:
-            texts = [t.rstrip("\r") for t in text.split("\n")]
-        else:
-            texts = text.split("\n")
-        texts.pop()
         if no == 0 and texts[0].startswith("\ufeff"):
             texts[0] = texts[0][1:]
         for t in texts:
@@ -108,21 +133,24 @@ def read_lines(stream: BinaryIO, cursor: Cursor) -> Iterator[Line]:
             yield new_line((no, t))
 
 
-def _checked_lines(raws: list[bytes], first_no: int, cursor: Cursor) -> Iterator[Line]:
+def _checked_lines(raws: list[bytes], first_no: int, cursor: Cursor, cap: int) -> Iterator[Line]:
     """Lines one at a time with every check (length, NUL, UTF-8), numbered from ``first_no``."""
     for no, raw in enumerate(raws, start=first_no):
         cursor.line_no = no
-        if len(raw) > MAX_LINE_BYTES:
-            raise cursor.error("a text line shorter than 1 MiB", "a longer line (is this a binary file?)", no)
+        if len(raw) > cap:
+            raise line_too_long(cursor, no, cap)
         yield Line(no, decode_line(raw, no, cursor))
 
 
-def text_lines(lines: Iterable[str], cursor: Cursor) -> Iterator[Line]:
+def text_lines(lines: Iterable[str], cursor: Cursor, max_line_bytes: int = REPORT_LINE_BYTES) -> Iterator[Line]:
     """Number lines that are already decoded (inline fixtures, callers with their own reader)."""
+    safe_chars = max_line_bytes // 4 - 2
     for no, text in enumerate(lines, start=1):
         cursor.line_no = no
         if "\x00" in text:
             raise cursor.error("a text report", "binary data (a NUL byte)", no)
+        if len(text) > safe_chars and len(text.encode("utf-8", "surrogatepass")) > max_line_bytes:
+            raise line_too_long(cursor, no, max_line_bytes)
         yield Line(no, text.rstrip("\r\n"))
 
 

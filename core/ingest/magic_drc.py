@@ -12,12 +12,14 @@ from core.ingest.lines import Lines
 from core.ingest.numbers import to_float
 from core.ingest.records import DrcSummary, DrcViolation, Fact
 
-_DASHES_RE = re.compile(r"^-{10,}\s*$")
-_NUM = r"(-?\d+(?:\.\d+)?)(?:um)?"
-_BOX_RE = re.compile(rf"^\s*{_NUM}\s+{_NUM}\s+{_NUM}\s+{_NUM}\s*$")
-_COUNT_RE = re.compile(r"^\[INFO\]:?\s*COUNT:\s*(\S+)\s*$")
+# Linear on any line: adjacent parts cannot share a character (digits/'um' against blanks, a run of
+# dashes against blanks), and the rule id is the bracket group that ends the (stripped) description.
+_DASHES_RE = re.compile(r"^-{10,}+\s*+$")
+_NUM = r"(-?\d++(?:\.\d++)?)(?:um)?"
+_BOX_RE = re.compile(rf"^\s*+{_NUM}\s++{_NUM}\s++{_NUM}\s++{_NUM}\s*+$")
+_COUNT_RE = re.compile(r"^\[INFO\]:?\s*+COUNT:\s*+(\S++)\s*+$")
 _INFO_RE = re.compile(r"^\[INFO\]")
-_RULE_ID_RE = re.compile(r"\(([^()]*)\)\s*$")
+_RULE_ID_RE = re.compile(r"\(([^()]*+)\)\s*+$")
 
 
 def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:

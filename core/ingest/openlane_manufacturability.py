@@ -9,12 +9,13 @@ from core.ingest.context import ParseContext
 from core.ingest.lines import Lines
 from core.ingest.records import DrcSummary, Fact
 
-_DESIGN_RE = re.compile(r"^\s*Design Name:\s*(\S+)\s*$")
-_MAGIC_RE = re.compile(r"^\s*Total Magic DRC violations is\s+(\d+)\s*$")
-_KLAYOUT_RE = re.compile(r"^\s*Total (?:KLayout|Klayout) DRC violations is\s+(\d+)\s*$")
-_LVS_CLEAN_RE = re.compile(r"^\s*Design is LVS clean\.?\s*$")
-_LVS_ERRORS_RE = re.compile(r"^\s*(?:LVS reports|Total LVS errors)[^\d]*(\d+)")
-_ANTENNA_RE = re.compile(r"^\s*(Pin|Net) violations:\s*(\d+)\s*$")
+# Linear in the line: fixed words, then tokens and blank runs that cannot overlap (possessive).
+_DESIGN_RE = re.compile(r"^\s*+Design Name:\s*+(\S++)\s*+$")
+_MAGIC_RE = re.compile(r"^\s*+Total Magic DRC violations is\s++(\d++)\s*+$")
+_KLAYOUT_RE = re.compile(r"^\s*+Total (?:KLayout|Klayout) DRC violations is\s++(\d++)\s*+$")
+_LVS_CLEAN_RE = re.compile(r"^\s*+Design is LVS clean\.?\s*+$")
+_LVS_ERRORS_RE = re.compile(r"^\s*+(?:LVS reports|Total LVS errors)[^\d]*+(\d+)")
+_ANTENNA_RE = re.compile(r"^\s*+(Pin|Net) violations:\s*+(\d++)\s*+$")
 
 
 def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:

@@ -11,12 +11,35 @@ from core.ingest.lines import Lines
 from core.ingest.numbers import to_float, to_int
 from core.ingest.records import AntennaViolation, DrcSummary, Fact
 
-_NET_RE = re.compile(r"^\s*Net:\s*(\S+)\s*$")
-_PIN_RE = re.compile(r"^\s*Pin:\s*(\S+)(?:\s+\(.*\))?\s*$")
-_LAYER_RE = re.compile(r"^\s*Layer:\s*(\S+)\s*$")
-_RATIO_RE = re.compile(r"^\s*(Partial|Cumulative) area ratio:\s*(\S+)\s*$")
-_REQUIRED_RE = re.compile(r"^\s*Required ratio:\s*(\S+)\s*(?:\(([^)]*)\))?\s*(\(VIOLATED\))?\s*$")
-_TOTAL_RE = re.compile(r"^\s*(?:Number of|Total number of)\s+(.+?):\s*(\d+)\s*$")
+# Linear in the line: tokens and blank runs alternate (possessive), the total's label starts after
+# all the blanks, and the 'Required ratio' line (three optional parts, each with blanks around it:
+# cubic as one pattern) is split with str methods.
+_NET_RE = re.compile(r"^\s*+Net:\s*+(\S++)\s*+$")
+_PIN_RE = re.compile(r"^\s*+Pin:\s*+(\S++)(?:\s++\(.*\))?\s*+$")
+_LAYER_RE = re.compile(r"^\s*+Layer:\s*+(\S++)\s*+$")
+_RATIO_RE = re.compile(r"^\s*+(Partial|Cumulative) area ratio:\s*+(\S++)\s*+$")
+_REQUIRED_LABEL = "Required ratio:"
+_TOTAL_RE = re.compile(r"^\s*+(?:Number of|Total number of)\s++(.+?):\s*+(\d++)\s*+$")
+
+
+def _required_ratio(text: str) -> tuple[str, str | None, bool] | None:
+    """'Required ratio: <r> [(<check kind>)] [(VIOLATED)]' -> (r, check kind, violated), else None.
+
+    A lone '(VIOLATED)' reads as the check kind, as the single pattern this replaces read it.
+    """
+    stripped = text.strip()
+    if not stripped.startswith(_REQUIRED_LABEL):
+        return None
+    parts = stripped[len(_REQUIRED_LABEL) :].split(None, 1)
+    if not parts:
+        return None
+    rest = parts[1] if len(parts) == 2 else ""
+    kind = None
+    if rest.startswith("(") and (close := rest.find(")")) > 0:
+        kind, rest = rest[1:close], rest[close + 1 :].lstrip()
+    if rest not in ("", "(VIOLATED)"):
+        return None
+    return parts[0], kind, rest == "(VIOLATED)"
 
 
 def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
@@ -38,11 +61,11 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
             ratio = to_float(m.group(2))
             if ratio is None:
                 raise lines.error("a number after 'area ratio:'", line)
-        elif (m := _REQUIRED_RE.match(text)) is not None:
-            required = to_float(m.group(1))
+        elif (req := _required_ratio(text)) is not None:
+            required = to_float(req[0])
             if required is None:
                 raise lines.error("a number after 'Required ratio:'", line)
-            if m.group(3) is None:
+            if not req[2]:
                 continue
             if net is None or ratio is None:
                 raise lines.error("'Net:' and an area ratio before a violated 'Required ratio'", line)
@@ -53,7 +76,7 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
                 partial_ratio=ratio,
                 required_ratio=required,
                 ratio=ratio / required if required else None,
-                check_kind=m.group(2),
+                check_kind=req[1],
             )
         elif (m := _TOTAL_RE.match(text)) is not None:
             count = to_int(m.group(2))

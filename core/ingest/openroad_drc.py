@@ -17,14 +17,25 @@ from core.ingest.lines import Lines
 from core.ingest.numbers import to_float
 from core.ingest.records import DrcSummary, DrcViolation, Fact
 
-_NUM = r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
-_TYPE_RE = re.compile(r"^\s*violation type:\s*(.*?)\s*$")
-_SRCS_RE = re.compile(r"^\s*srcs:\s*(.*?)\s*$")
-_COMMENT_RE = re.compile(r"^\s*comment:\s*(.*?)\s*$")
+# Possessive throughout: each part ends where the next one's first character cannot belong to it,
+# so nothing is ever given back and a line is read in linear time.
+_NUM = r"(-?\d++(?:\.\d++)?(?:[eE][-+]?\d++)?)"
 # Older OpenLane output pads the parentheses: "bbox = ( 1, 2 ) - ( 3, 4 ) on Layer met1".
 _BBOX_RE = re.compile(
-    rf"^\s*bbox\s*=\s*\(\s*{_NUM}\s*,\s*{_NUM}\s*\)\s*-\s*\(\s*{_NUM}\s*,\s*{_NUM}\s*\)\s*on\s+Layer\s+(\S+)\s*$"
+    rf"^\s*+bbox\s*+=\s*+\(\s*+{_NUM}\s*+,\s*+{_NUM}\s*+\)\s*+-\s*+\(\s*+{_NUM}\s*+,\s*+{_NUM}\s*+\)"
+    r"\s*+on\s++Layer\s++(\S++)\s*+$"
 )
+
+
+def _field(stripped: str, label: str) -> str | None:
+    """The value after '<label>:' on a stripped line (blanks dropped), or None for another line.
+
+    str methods rather than '^\\s*label:\\s*(.*?)\\s*$', whose lazy group and trailing blanks make a long
+    blank run inside the value quadratic.
+    """
+    if not stripped.startswith(label) or stripped[len(label) : len(label) + 1] != ":":
+        return None
+    return stripped[len(label) + 1 :].strip()
 
 
 @dataclass(slots=True)
@@ -41,25 +52,26 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
     counts: dict[str, int] = {}
     for line in lines:
         text = line.text
-        if not text.strip():
+        stripped = text.strip()
+        if not stripped:
             continue
-        m = _TYPE_RE.match(text)
-        if m is not None:
+        rule = _field(stripped, "violation type")
+        if rule is not None:
             if pending is not None:
                 raise lines.error(f"the 'bbox = …' line of the violation at line {pending.line_no}", line)
-            if not m.group(1):
+            if not rule:
                 raise lines.error("a violation type name", line)
-            pending = _Pending(m.group(1), line.no)
+            pending = _Pending(rule, line.no)
             continue
         if pending is None:
             raise lines.error("'violation type: <type>'", line)
-        m = _SRCS_RE.match(text)
-        if m is not None:
-            pending.sources = [s for s in m.group(1).split() if s != "N/A"]
+        sources = _field(stripped, "srcs")
+        if sources is not None:
+            pending.sources = [s for s in sources.split() if s != "N/A"]
             continue
-        m = _COMMENT_RE.match(text)
-        if m is not None:
-            pending.comment = m.group(1) or None
+        comment = _field(stripped, "comment")
+        if comment is not None:
+            pending.comment = comment or None
             continue
         m = _BBOX_RE.match(text)
         if m is None:

@@ -36,7 +36,7 @@ from core.ingest.context import ParseContext
 from core.ingest.detect import HEAD_BYTES, detect_format
 from core.ingest.errors import ReportParseError
 from core.ingest.formats import ReportFormat, tool_for
-from core.ingest.lines import Cursor, Lines, read_lines
+from core.ingest.lines import REPORT_LINE_BYTES, Cursor, Lines, read_lines
 from core.ingest.records import Fact, ParsedReport, RunInfo
 from core.ingest.units import NS, TimeUnit, guess_time_unit, parse_time_unit
 
@@ -144,7 +144,7 @@ def parse_report(
     if not head.strip() and not entry.empty_ok:
         raise ReportParseError(source_name, 0, f"a {entry_fmt.value} report", "an empty file")
     if entry.lines is not None:
-        facts = entry.lines(Lines(read_lines(stream, cursor), cursor), ctx)
+        facts = entry.lines(Lines(read_lines(stream, cursor, REPORT_LINE_BYTES), cursor), ctx)
     else:
         assert entry.stream is not None
         facts = entry.stream(stream, ctx)

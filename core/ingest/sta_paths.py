@@ -18,25 +18,28 @@ from core.ingest.numbers import is_number, to_float
 from core.ingest.records import PathPoint, TimingPath
 from core.ingest.units import TimeUnit
 
-STARTPOINT_RE = re.compile(r"^\s*Startpoint:(.*)$")
-_ENDPOINT_RE = re.compile(r"^\s*Endpoint:(.*)$")
-_WRAPPED_KIND_RE = re.compile(r"^\s+\((.*)\)\s*$")
-_HEADER_FIELD_RE = re.compile(r"^\s*(Path Group|Path Type|Mode|Corner|Scenario):\s*(.*?)\s*$")
-_DASHES_RE = re.compile(r"^\s*-{5,}\s*$")
-_SECTION_BANNER_RE = re.compile(r"^\s*={10,}\s*$")
+# Every pattern here is linear in the line: no two adjacent quantifiers can match the same character
+# unless a literal between them fixes the split, and a lazy group is never followed by optional blanks
+# and an anchor (a blank run inside the text would make that quadratic). Possessive quantifiers say
+# where nothing is ever given back.
+STARTPOINT_RE = re.compile(r"^\s*+Startpoint:(.*)$")
+_ENDPOINT_RE = re.compile(r"^\s*+Endpoint:(.*)$")
+_WRAPPED_KIND_RE = re.compile(r"^\s++\((.*)\)\s*+$")
+_HEADER_FIELDS = frozenset({"Path Group", "Path Type", "Mode", "Corner", "Scenario"})
+_DASHES_RE = re.compile(r"^\s*+-{5,}+\s*+$")
+_SECTION_BANNER_RE = re.compile(r"^\s*+={10,}+\s*+$")
 _SLACK_RE = re.compile(r"^slack \((MET|VIOLATED)[^)]*\)")
 _CLOCKED_BY_RE = re.compile(r"clocked by (\S+?)\)?$")
-_CLOCK_ROW_RE = re.compile(r"^clock (\S+) \((rise|fall) edge\)")
-_NET_RE = re.compile(r"^(\S+) \(net\)(?:\s+(\S.*))?$")
-_PORT_RE = re.compile(r"^(\S+) \((in|out|inout)\)(?:\s+(\S.*))?$")
+_CLOCK_ROW_RE = re.compile(r"^clock (\S++) \((rise|fall) edge\)")
 _PORT_KINDS = frozenset({"in", "out", "inout"})
-_PIN_RE = re.compile(r"^(\S+) \(([^()\s]+)\)(?:\s+(\S.*))?$")
+_PIN_RE = re.compile(r"^(\S++) \(([^()\s]++)\)(?:\s++(\S.*))?$")
 _TOKEN_RE = re.compile(r"\S+")
 # From a position: blanks, then a whole token that is a number (numbers.is_number's grammar).
-_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
-_LEADING_NUMBER_RE = re.compile(rf"\s*({_NUMBER})(?!\S)")
+# '\d+(?:\.\d*)?' rather than '\d+\.?\d*' (the same numbers): a long digit run splits one way only.
+_NUMBER = r"[-+]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?"
+_LEADING_NUMBER_RE = re.compile(rf"\s*+({_NUMBER})(?!\S)")
 # From a position: blanks, an edge marker as a token of its own, blanks, and the next token's start.
-_EDGE_MARK_RE = re.compile(r"\s*([\^v])\s+(\S)")
+_EDGE_MARK_RE = re.compile(r"\s*+([\^v])\s++(\S)")
 
 # Header words -> the PathPoint field they fill (OpenSTA and Synopsys spellings).
 _COLUMN_FIELDS = {
@@ -58,8 +61,8 @@ _EDGE = {"^": "r", "v": "f", "r": "r", "f": "f"}
 def _opensta_row_re(columns: int) -> re.Pattern[str]:
     """Up to ``columns`` whole-token numbers (one group each), blanks, then an optional edge marker
     followed by another token (the last group); the match ends where the description starts."""
-    numbers = rf"(?:\s*({_NUMBER})(?!\S))?" * columns
-    return re.compile(numbers + r"\s*(?:([\^v])\s+(?=\S))?")
+    numbers = rf"(?:\s*+({_NUMBER})(?!\S))?" * columns
+    return re.compile(numbers + r"\s*+(?:([\^v])\s++(?=\S))?")
 
 
 # The widest numeric column the fast row pattern takes: narrower than any float that could overflow.
@@ -110,7 +113,9 @@ class FastRows:
             return None
         parts.append(rf" {{{gap - 2}}}([\^v ]) ")
         # The description: 'name (word)' with an optional source (groups), or anything else (no groups).
-        parts.append(r"(?:(\S+) \(([^()\s]+)\)(?:\s+(\S.*?))?|\S.*?)\s*$")
+        # Free text is '\S(?:.*\S)?' (greedy, ending on the last visible character) rather than '\S.*?'
+        # before the trailing blanks, which would retry the blanks at every character: quadratic.
+        parts.append(r"(?:(\S++) \(([^()\s]++)\)(?:\s++(\S(?:.*\S)?))?|\S(?:.*\S)?)\s*+$")
         index = {name: i for i, name in enumerate(names)}
         n = len(names)
         return cls(re.compile("".join(parts)).match, n, tuple(names), *(index.get(f, n) for f in _POINT_FIELDS))
@@ -348,9 +353,9 @@ class PathReader:
             if _ENDPOINT_RE.match(text):
                 st.endpoint, st.endpoint_kind = self._endpoint_name(line, _ENDPOINT_RE, "Endpoint")
                 continue
-            m = _HEADER_FIELD_RE.match(text)
-            if m is not None:
-                key, value = m.group(1), m.group(2)
+            key, colon, value = text.strip().partition(":")
+            if colon and key in _HEADER_FIELDS:
+                value = value.strip()
                 if key == "Path Type":
                     kind = value.split()[0] if value else ""
                     if kind not in ("max", "min"):

@@ -9,9 +9,31 @@ from dataclasses import dataclass
 
 from core.ingest.lines import Line, Lines
 
-BANNER_RE = re.compile(r"^={10,}\s*$")
-_RULE_RE = re.compile(r"^-{10,}\s*$")
-_CORNER_BANNER_RE = re.compile(r"^=+[ \t]*(\S.*?)[ \t]+Corner[ \t]*=+[ \t]*$")
+BANNER_RE = re.compile(r"^={10,}+\s*+$")
+_RULE_RE = re.compile(r"^-{10,}+\s*+$")
+
+
+def corner_of_banner(text: str) -> str | None:
+    """'=== <corner> Corner ===' -> the corner, else None.
+
+    str methods rather than '^=+[ \\t]*(\\S.*?)[ \\t]+Corner[ \\t]*=+[ \\t]*$': on a long run of '=' that
+    pattern retries the lazy name at every split of the run, which is quadratic.
+    """
+    if not text.startswith("="):
+        return None
+    tail = text.rstrip(" \t")
+    body = tail.rstrip("=")
+    if len(body) == len(tail):
+        return None  # no closing '='
+    body = body.rstrip(" \t")
+    if not body.endswith("Corner"):
+        return None
+    head = body[: -len("Corner")]
+    name = head.rstrip(" \t")
+    if len(name) == len(head):
+        return None  # 'Corner' must follow a blank
+    name = name.lstrip("=").lstrip(" \t")
+    return name or None
 
 
 @dataclass(slots=True)
@@ -52,10 +74,10 @@ def split_sections(lines: Lines) -> Iterator[Section]:
             next(lines)
             nxt = lines.peek()
         if nxt is not None:
-            m = _CORNER_BANNER_RE.match(nxt.text)
-            if m is not None:
+            name = corner_of_banner(nxt.text)
+            if name is not None:
                 next(lines)
-                corner = m.group(1)
+                corner = name
         section = Section(titles, corner, line.no, _body(lines))
         yield section
         for _ in section.body:

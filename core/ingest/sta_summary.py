@@ -14,17 +14,21 @@ from dataclasses import dataclass
 from core.ingest.numbers import is_number, to_float, to_int
 from core.ingest.records import PowerRow, TimingSummary
 
-_NUM = r"(-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|-?INF|-?inf)"
-_TNS_RE = re.compile(rf"^\s*tns(?:\s+(max|min))?\s+{_NUM}\s*$")
-_WNS_RE = re.compile(rf"^\s*wns(?:\s+(max|min))?\s+{_NUM}\s*$")
-_WS_RE = re.compile(rf"^\s*worst slack(?:\s+(max|min))?\s+{_NUM}\s*$")
-_PERIOD_RE = re.compile(rf"^\s*(\S+)\s+period_min\s*=\s*{_NUM}\s+fmax\s*=\s*{_NUM}\s*$")
-_COUNT_RE = re.compile(r"^\s*(max slew|max fanout|max cap|max capacitance|setup|hold) violation count\s+(\d+)\s*$")
-_SKEW_RE = re.compile(rf"^\s*{_NUM}\s+(setup|hold) skew\s*$")
-_POWER_HEADER_RE = re.compile(r"^\s*Group\s+Internal\s+Switching\s+Leakage\s+Total")
-_POWER_ROW_RE = re.compile(rf"^\s*(\w[\w/ ]*?)\s+{_NUM}\s+{_NUM}\s+{_NUM}\s+{_NUM}\s+{_NUM}%\s*$")
-_CHECK_KIND_RE = re.compile(r"^\s*(max slew|max fanout|max capacitance|max cap)\s*$")
-_VIOLATOR_RE = re.compile(r"^\s*\S+\s+\S+\s+\S+\s+\S+\s+\(VIOLATED\)\s*$")
+# Every pattern is matched from the line start and is linear in the line: numbers are '\d+(?:\.\d*)?'
+# (not the ambiguous '\d+\.?\d*'), and tokens and blank runs alternate with nothing optional between
+# two blank runs. The power row, whose group name may hold blanks, is split with str methods.
+_NUM = r"(-?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?|-?INF|-?inf)"
+_NUM_TOKEN_RE = re.compile(_NUM)
+_TNS_RE = re.compile(rf"^\s*+tns(?:\s++(max|min))?\s++{_NUM}\s*+$")
+_WNS_RE = re.compile(rf"^\s*+wns(?:\s++(max|min))?\s++{_NUM}\s*+$")
+_WS_RE = re.compile(rf"^\s*+worst slack(?:\s++(max|min))?\s++{_NUM}\s*+$")
+_PERIOD_RE = re.compile(rf"^\s*+(\S++)\s++period_min\s*+=\s*+{_NUM}\s++fmax\s*+=\s*+{_NUM}\s*+$")
+_COUNT_RE = re.compile(r"^\s*+(max slew|max fanout|max cap|max capacitance|setup|hold) violation count\s++(\d++)\s*+$")
+_SKEW_RE = re.compile(rf"^\s*+{_NUM}\s++(setup|hold) skew\s*+$")
+_POWER_HEADER_RE = re.compile(r"^\s*+Group\s++Internal\s++Switching\s++Leakage\s++Total")
+_POWER_GROUP_RE = re.compile(r"\w[\w/ ]*+")
+_CHECK_KIND_RE = re.compile(r"^\s*+(max slew|max fanout|max capacitance|max cap)\s*+$")
+_VIOLATOR_RE = re.compile(r"^\s*+\S++\s++\S++\s++\S++\s++\S++\s++\(VIOLATED\)\s*+$")
 
 _COUNT_FIELD = {
     "max slew": "max_slew_vio",
@@ -118,14 +122,29 @@ class PowerTable:
             return True, None
         if not self.active:
             return False, None
-        m = _POWER_ROW_RE.match(text)
-        if m is None:
+        row = _power_row(text)
+        if row is None:
             return text.strip() == "" or text.strip().startswith(("Power", "-")), None
-        values = [to_float(m.group(i)) for i in range(2, 7)]
-        grp = m.group(1).strip()
+        grp, numbers = row
+        values = [to_float(n) for n in numbers]
         if grp == "Total":
             self.active = False
         return True, PowerRow(stage, corner, grp, values[0], values[1], values[2], values[3], values[4])
+
+
+def _power_row(text: str) -> tuple[str, list[str]] | None:
+    """'<group> <internal> <switching> <leakage> <total> <percent>%' -> (group, the five numbers).
+
+    The group name is everything before the last five tokens (it may hold single words and blanks).
+    """
+    parts = text.rsplit(None, 5)
+    if len(parts) != 6 or not parts[5].endswith("%"):
+        return None
+    group = parts[0].lstrip()
+    numbers = [*parts[1:5], parts[5][:-1]]
+    if _POWER_GROUP_RE.fullmatch(group) is None or any(_NUM_TOKEN_RE.fullmatch(n) is None for n in numbers):
+        return None
+    return group, numbers
 
 
 class CheckTypesTable:
@@ -151,7 +170,7 @@ class CheckTypesTable:
         return counts
 
 
-_SKEW_TABLE_HEADER_RE = re.compile(r"^\s*Latency\s+CRPR\s+Skew\s*$")
+_SKEW_TABLE_HEADER_RE = re.compile(r"^\s*+Latency\s++CRPR\s++Skew\s*+$")
 
 
 class SkewTable:

@@ -23,8 +23,10 @@ from core.ingest.sta_summary import (
     parse_statement,
 )
 
-_CORNER_LINE_RE = re.compile(r"^\s*Corner:\s*(\S+)\s*$")
-_CORNER_VALUE_RE = re.compile(r"^\s*([A-Za-z]\S*):\s+(\S+)\s*$")
+# Linear: a token (\S) is always followed by blanks or a literal it cannot contain, except the
+# corner name, whose ':' is found by backtracking over that one token only.
+_CORNER_LINE_RE = re.compile(r"^\s*+Corner:\s*+(\S++)\s*+$")
+_CORNER_VALUE_RE = re.compile(r"^\s*+([A-Za-z]\S*):\s++(\S++)\s*+$")
 # OpenLane-2 one-figure files: the banner title names the figure, each line is "<corner>: <value>".
 _OL2_FIGURES = {
     "total negative slack": "tns",

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from core.ingest.records import RunInfo
 
-_FIELD_RE = re.compile(r"^\s*(Report|Design|Version|Date)\s*:\s*(.*?)\s*$")
+_FIELDS = frozenset({"Report", "Design", "Version", "Date"})
 
 
 def apply_header_line(text: str, run: RunInfo) -> bool:
     """Copy Design/Version/Date from a header line into the run record; True if the line was one."""
-    m = _FIELD_RE.match(text)
-    if m is None:
+    # str methods rather than '^\s*(Report|…)\s*:\s*(.*?)\s*$', whose lazy value before optional
+    # trailing blanks is quadratic on a line with a long blank run inside.
+    key, colon, value = text.strip().partition(":")
+    key = key.rstrip()
+    if not colon or key not in _FIELDS:
         return False
-    key, value = m.group(1), m.group(2)
+    value = value.strip()
     if key == "Design" and value and run.design is None:
         run.design = value
     elif key == "Version" and value:

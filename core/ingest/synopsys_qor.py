@@ -14,12 +14,16 @@ from core.ingest.records import Fact, QorMetric, TimingSummary
 from core.ingest.synopsys_header import apply_header_line
 from core.ingest.units import TimeUnit
 
-_GROUP_RE = re.compile(r"^\s*Timing Path Group '(.*)'\s*$")
-_PAIR_RE = re.compile(r"^\s*([A-Za-z][^:]*?):\s+(\S+)\s*$")
+# Linear in the line: the label stops at the first ':' it cannot cross, tokens alternate with blank
+# runs, and the optional '(Hold)' carries its own leading blanks so that two blank runs never touch
+# ('Design\\s*(\\(Hold\\))?\\s+WNS' split a long blank run in quadratically many ways).
+_GROUP_RE = re.compile(r"^\s*+Timing Path Group '(.*)'\s*+$")
+_PAIR_RE = re.compile(r"^\s*+([A-Za-z][^:]*+):\s++(\S++)\s*+$")
 _DESIGN_RE = re.compile(
-    r"^\s*Design\s*(\(Hold\))?\s+WNS:\s*(\S+)\s+TNS:\s*(\S+)\s+Number of Violating Paths:\s*(\S+)\s*$"
+    r"^\s*+Design(?:\s*+(\(Hold\)))?\s++WNS:\s*+(\S++)\s++TNS:\s*+(\S++)\s++Number of Violating Paths:"
+    r"\s*+(\S++)\s*+$"
 )
-_DASHES_RE = re.compile(r"^\s*-{5,}\s*$")
+_DASHES_RE = re.compile(r"^\s*+-{5,}+\s*+$")
 
 # DC labels that have a METRICS2.1 counterpart, so QoR dashboards chart DC and ORFS runs alike.
 _CANONICAL = {

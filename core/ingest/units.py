@@ -7,7 +7,9 @@ import re
 from dataclasses import dataclass
 
 _SCALE_TO_NS = {"fs": 1e-6, "ps": 1e-3, "ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-_UNIT_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)?\s*(fs|ps|ns|us|ms|s)\s*$", re.IGNORECASE)
+# Matched against stripped text: with '\s*' on both sides of the optional number, a blank run could be
+# split between them in quadratically many ways before failing.
+_UNIT_RE = re.compile(r"^(\d++(?:\.\d++)?)?\s*+(fs|ps|ns|us|ms|s)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +32,7 @@ SECONDS = TimeUnit("s", 1e9)
 
 def parse_time_unit(text: str) -> TimeUnit | None:
     """Read a unit as written by ORFS (``1ps``), OpenSTA (``1ns``) or a person (``ps``)."""
-    m = _UNIT_RE.match(text)
+    m = _UNIT_RE.match(text.strip())
     if m is None:
         return None
     factor = float(m.group(1)) if m.group(1) else 1.0
