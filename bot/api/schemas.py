@@ -15,10 +15,12 @@ from core.credentials import MaskedCredential
 from core.dashboards import DashboardLine
 from core.ingest.formats import ReportKind
 from core.ingest.loader import LoadResult
+from core.pipeline.machine import DashboardState
 from core.users import UserSummary
 from core.validation import KEY_NAME, USERNAME
 
 SLACK_USER_ID_PATTERN = r"^[UW][A-Z0-9]{2,20}$"  # documents bot.config.SLACK_USER_ID, which checks it
+_STATES = [state.value for state in DashboardState]
 
 
 class ErrorBody(BaseModel):
@@ -115,7 +117,7 @@ class CredentialValue(BaseModel):
 class DashboardOut(BaseModel):
     table: str
     kind: str = Field(description="timing, qor or drc")
-    state: str = Field(description="detected, dashboard_ready, preview_ready, posted, failed or muted")
+    state: str = Field(description=", ".join(_STATES[:-1]) + " or " + _STATES[-1])
     url: str | None
     last_error: str | None
 

@@ -21,8 +21,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.pipeline.machine import DashboardState
+
 DASHBOARD_KINDS = ("timing", "qor", "drc")
-DASHBOARD_STATES = ("detected", "dashboard_ready", "preview_ready", "posted", "failed", "muted")
+# Plain strings: the check constraint's SQL is their repr, the same text the migrations generate.
+DASHBOARD_STATES = tuple(state.value for state in DashboardState)
 REGISTRATION_STATES = ("registering", "active", "deleting")
 
 
@@ -84,7 +87,9 @@ class Dashboard(Base):
     grafana_uid: Mapped[str | None] = mapped_column(String(40))
     grafana_url: Mapped[str | None] = mapped_column(Text)
     gif_path: Mapped[str | None] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="detected", server_default="detected")
+    state: Mapped[str] = mapped_column(
+        String(16), default=DashboardState.DETECTED.value, server_default=DashboardState.DETECTED.value
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

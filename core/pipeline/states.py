@@ -1,6 +1,6 @@
-"""The dashboards state machine: claims with leases, one step at a time, backoff on failure.
+"""State changes of dashboards rows: claims with leases, advancing one step, backoff on failure.
 
-    detected → dashboard_ready → preview_ready → posted
+    detected → dashboard_ready → preview_ready → posted   (the states: core/pipeline/machine.py)
     (any step) → failed (attempts, last_error, next_attempt_at; resumes at `retry_from`)
     muted: never processed again until unmuted
 
@@ -18,9 +18,8 @@ from sqlalchemy import bindparam, func, text
 from sqlalchemy.orm import Session
 
 from core.db.models import Dashboard
+from core.pipeline.machine import WORKING_STATES, DashboardState
 
-WORKING_STATES = ("detected", "dashboard_ready", "preview_ready", "failed")
-NEXT_STATE = {"detected": "dashboard_ready", "dashboard_ready": "preview_ready", "preview_ready": "posted"}
 BACKOFF_BASE_S = 15
 BACKOFF_MAX_S = 3600
 
@@ -65,20 +64,23 @@ def load_claimed(session: Session, claim: Claim) -> Dashboard | None:
     return row
 
 
-def current_step(row: Dashboard) -> str:
-    return (row.retry_from or "detected") if row.state == "failed" else row.state
+def current_step(row: Dashboard) -> DashboardState:
+    """The state whose step runs next: a failed row resumes where it failed."""
+    if row.state == DashboardState.FAILED:
+        return DashboardState(row.retry_from or DashboardState.DETECTED)
+    return DashboardState(row.state)
 
 
-def advance(row: Dashboard, new_state: str) -> None:
+def advance(row: Dashboard, new_state: DashboardState) -> None:
     row.state = new_state
     row.retry_from = None
     row.last_error = None
     row.attempts = 0
 
 
-def fail(row: Dashboard, step: str, error: str) -> None:
+def fail(row: Dashboard, step: DashboardState, error: str) -> None:
     row.retry_from = step
-    row.state = "failed"
+    row.state = DashboardState.FAILED
     row.attempts += 1
     row.last_error = error[:2000]
     # The database's clock, like the claim query's: processes on other hosts may disagree about the time.

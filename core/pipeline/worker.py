@@ -21,6 +21,7 @@ from core.context import CoreContext
 from core.db.models import Dashboard, User
 from core.grafana.errors import GrafanaError
 from core.pipeline import states
+from core.pipeline.machine import STOP_STATES, DashboardState
 from core.pipeline.publish import Published, TableGone, publish
 from core.secret import Secret
 
@@ -126,7 +127,7 @@ def process(ctx: CoreContext, ports: Ports, claim: states.Claim) -> None:
             if row is None:
                 return  # lease lost meanwhile: whoever holds it now carries on
             outcome(row)
-            if row.state in ("posted", "failed", "muted"):
+            if row.state in STOP_STATES:
                 states.release(row)
                 return
 
@@ -197,12 +198,12 @@ class LeaseLost(Exception):
     """Another process holds this row now."""
 
 
-def _run_step(ctx: CoreContext, ports: Ports, claim: states.Claim, step: str, snap: _Snapshot) -> Any:
-    if step == "detected":
+def _run_step(ctx: CoreContext, ports: Ports, claim: states.Claim, step: DashboardState, snap: _Snapshot) -> Any:
+    if step == DashboardState.DETECTED:
         return _build_dashboard(ctx, snap)
-    if step == "dashboard_ready":
+    if step == DashboardState.DASHBOARD_READY:
         return _capture(ports, snap)
-    if step == "preview_ready":
+    if step == DashboardState.PREVIEW_READY:
         return _send(ctx, ports, claim, snap)
     raise ValueError(f"no step for state {step}")
 
@@ -226,7 +227,7 @@ def _build_dashboard(ctx: CoreContext, snap: _Snapshot) -> Any:
     def apply(row: Dashboard) -> None:
         row.grafana_uid, row.grafana_url = published.uid, published.url
         row.key_figures = published.as_json()
-        states.advance(row, "dashboard_ready")
+        states.advance(row, DashboardState.DASHBOARD_READY)
 
     return apply
 
@@ -242,7 +243,7 @@ def _capture(ports: Ports, snap: _Snapshot) -> Any:
         figures = dict(row.key_figures or {})
         figures["preview_problems"] = [] if result.ok else result.problems
         row.key_figures = figures
-        states.advance(row, "preview_ready")
+        states.advance(row, DashboardState.PREVIEW_READY)
 
     return apply
 
@@ -264,7 +265,7 @@ def _send(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapshot) 
     def apply(row: Dashboard) -> None:
         row.slack_channel, row.message_ts, row.slack_file_id = posted.channel, posted.ts, posted.file_id
         row.slack_sent_at = func.now()
-        states.advance(row, "posted")
+        states.advance(row, DashboardState.POSTED)
 
     return apply
 
@@ -302,9 +303,9 @@ def set_muted(ctx: CoreContext, dashboard_id: int, muted: bool) -> str:
         if row is None:
             raise NotifyError("that dashboard no longer exists")
         if muted:
-            row.state = "muted"
-        elif row.state == "muted":
-            row.state = "posted" if row.message_ts else "detected"
+            row.state = DashboardState.MUTED
+        elif row.state == DashboardState.MUTED:
+            row.state = DashboardState.POSTED if row.message_ts else DashboardState.DETECTED
         states.release(row)
         return row.table_name
 
