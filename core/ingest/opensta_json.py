@@ -1,26 +1,42 @@
 """OpenSTA ``report_checks -format json``: ``{"checks": [ {path}, … ]}`` with SI units (seconds, farads).
 
 Paths are decoded one at a time from a sliding buffer, so a report with many paths is never held in
-memory whole; each path object keeps its duplicate keys visible (a repeated 'slack' is refused).
+memory whole; each path object keeps its duplicate keys visible (a repeated 'slack' is refused). A value
+that outgrows the steady-state buffer is measured (json_input.check_json_memory) before each attempt to
+decode it, so one huge path of tiny objects cannot blow up memory either.
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+import re
+import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from core.ingest.context import ParseContext
 from core.ingest.errors import shorten
-from core.ingest.json_input import JsonObject, line_of_key, pairs_hook, reject_constant
+from core.ingest.json_input import (
+    JsonObject,
+    char_width,
+    check_json_memory,
+    line_of_key,
+    pairs_hook,
+    reject_constant,
+)
 from core.ingest.lines import Cursor
 from core.ingest.records import Fact, PathPoint, TimingPath
 from core.ingest.units import SECONDS
 
 _CHUNK = 1 << 16
-_MAX_OBJECT_CHARS = 16 << 20
-_WS = " \t\r\n"
+# The largest single value (one path object): real ones are a few hundred KB at most.
+_MAX_VALUE_CHARS = 4 << 20
+# A value in a window up to this size is decoded unchecked (its objects take a few MB at worst);
+# past it, the window's decoded size is bounded before each attempt. Steady-state windows (what is
+# left of one chunk plus the next) stay under it, so ordinary reports are never scanned twice.
+_CHECK_FROM_CHARS = 2 * _CHUNK
+_NOT_BLANK_RE = re.compile(r"[^ \t\r\n]")
 
 
 class _Buffer:
@@ -40,10 +56,10 @@ class _Buffer:
     def line(self, pos: int | None = None) -> int:
         return self.lines_before + self.text.count("\n", 0, self.pos if pos is None else pos) + 1
 
-    def fill(self) -> bool:
+    def fill(self, size: int = _CHUNK) -> bool:
         if self.eof:
             return False
-        raw = self.stream.read(_CHUNK)
+        raw = self.stream.read(size)
         final = not raw
         if b"\x00" in raw:
             raise self.cursor.error("a JSON text report", "binary data (a NUL byte)", self.line(len(self.text)))
@@ -66,10 +82,11 @@ class _Buffer:
     def peek(self) -> str:
         """The next non-blank character ('' at end of input)."""
         while True:
-            while self.pos < len(self.text) and self.text[self.pos] in _WS:
-                self.pos += 1
-            if self.pos < len(self.text):
+            m = _NOT_BLANK_RE.search(self.text, self.pos)  # a blank run is skipped at C speed
+            if m is not None:
+                self.pos = m.start()
                 return self.text[self.pos]
+            self.pos = len(self.text)
             if not self.fill():
                 return ""
 
@@ -84,12 +101,22 @@ class _Buffer:
         """Decode the JSON value at the read position; returns (value, its start offset)."""
         self.peek()
         self.compact()
+        checked = 0
         while True:
+            window = len(self.text) - self.pos
+            if window > _CHECK_FROM_CHARS and window > checked:
+                text = self.text[self.pos :]
+                check_json_memory(
+                    text.encode("utf-8"), sys.getsizeof(self.text), char_width(text), self.cursor, self.line()
+                )
+                checked = window
             try:
                 value, end = self.json.raw_decode(self.text, self.pos)
             except json.JSONDecodeError as exc:
-                if not self.eof and len(self.text) - self.pos < _MAX_OBJECT_CHARS:
-                    self.fill()
+                if not self.eof and window < _MAX_VALUE_CHARS:
+                    # An unfinished value: read as much again, so that decoding it anew each time
+                    # costs a constant factor of its size rather than a pass per chunk.
+                    self.fill(max(_CHUNK, window))
                     continue
                 raise self.cursor.error("valid JSON", exc.msg, self.line(exc.pos)) from None
             except RecursionError:

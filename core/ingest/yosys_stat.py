@@ -67,7 +67,7 @@ def _new_row(text: str) -> tuple[str, str | None, str] | None:
 
 
 def _chip_area(text: str) -> tuple[str, str] | None:
-    """ "Chip area for [top ]module '[\\]<name>': <value>" -> (name, value), else None."""
+    """A 'Chip area for [top ]module <quoted name>: <value>' line -> (name, value), else None."""
     stripped = text.strip()
     m = _CHIP_AREA_PREFIX_RE.match(stripped)
     if m is None:
