@@ -9,6 +9,7 @@ have happened is reconciled through the message metadata before anything is sent
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -101,35 +102,42 @@ def process_due(ctx: CoreContext, ports: Ports, *, limit: int = 10) -> int:
 
 
 def process(ctx: CoreContext, ports: Ports, claim: states.Claim) -> None:
-    while True:
+    while take_one_step(ctx, ports, claim):
+        pass
+
+
+def take_one_step(ctx: CoreContext, ports: Ports, claim: states.Claim) -> bool:
+    """Run the step for the claimed row's state and record where it led; False once the row stops here
+    (posted, failed, muted) or is no longer this process's."""
+    with ctx.db.session() as session:
+        row = states.load_claimed(session, claim)
+        if row is None:
+            return False
+        step = states.current_step(row)
+        snapshot = _snapshot(ctx, session, row)
+    try:
+        outcome = _run_step(ctx, ports, claim, step, snapshot)
+    except LeaseLost:
+        return False
+    except Exception as exc:
+        message = (
+            str(exc) if isinstance(exc, GrafanaError | NotifyError | TableGone) else f"{type(exc).__name__}: {exc}"
+        )
+        log.warning("pipeline: %s of dashboard %s failed: %s", step, claim.dashboard_id, message)
         with ctx.db.session() as session:
             row = states.load_claimed(session, claim)
-            if row is None:
-                return
-            step = states.current_step(row)
-            snapshot = _snapshot(ctx, session, row)
-        try:
-            outcome = _run_step(ctx, ports, claim, step, snapshot)
-        except LeaseLost:
-            return
-        except Exception as exc:
-            message = (
-                str(exc) if isinstance(exc, GrafanaError | NotifyError | TableGone) else f"{type(exc).__name__}: {exc}"
-            )
-            log.warning("pipeline: %s of dashboard %s failed: %s", step, claim.dashboard_id, message)
-            with ctx.db.session() as session:
-                row = states.load_claimed(session, claim)
-                if row is not None:
-                    states.fail(row, step, message)
-            return
-        with ctx.db.session() as session:
-            row = states.load_claimed(session, claim)
-            if row is None:
-                return  # lease lost meanwhile: whoever holds it now carries on
-            outcome(row)
-            if row.state in STOP_STATES:
-                states.release(row)
-                return
+            if row is not None:
+                states.fail(row, step, message)
+        return False
+    with ctx.db.session() as session:
+        row = states.load_claimed(session, claim)
+        if row is None:
+            return False  # lease lost meanwhile: whoever holds it now carries on
+        outcome(row)
+        if row.state in STOP_STATES:
+            states.release(row)
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -198,17 +206,33 @@ class LeaseLost(Exception):
     """Another process holds this row now."""
 
 
-def _run_step(ctx: CoreContext, ports: Ports, claim: states.Claim, step: DashboardState, snap: _Snapshot) -> Any:
-    if step == DashboardState.DETECTED:
-        return _build_dashboard(ctx, snap)
-    if step == DashboardState.DASHBOARD_READY:
-        return _capture(ports, snap)
-    if step == DashboardState.PREVIEW_READY:
-        return _send(ctx, ports, claim, snap)
-    raise ValueError(f"no step for state {step}")
+# What a step returns: the changes to write to the row, under its lease, once the slow work has succeeded.
+RowUpdate = Callable[[Dashboard], None]
+StepFn = Callable[[CoreContext, Ports, states.Claim, _Snapshot], RowUpdate]
 
 
-def _build_dashboard(ctx: CoreContext, snap: _Snapshot) -> Any:
+@dataclass(frozen=True)
+class Transition:
+    """The step that takes a row out of a state, and the state a successful step leaves the row in."""
+
+    step: StepFn
+    leads_to: DashboardState
+
+
+def _run_step(ctx: CoreContext, ports: Ports, claim: states.Claim, step: DashboardState, snap: _Snapshot) -> RowUpdate:
+    transition = TRANSITIONS.get(step)
+    if transition is None:
+        raise ValueError(f"no step for state {step}")
+    update = transition.step(ctx, ports, claim, snap)
+
+    def apply(row: Dashboard) -> None:
+        update(row)
+        states.advance(row, transition.leads_to)
+
+    return apply
+
+
+def _build_dashboard(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapshot) -> RowUpdate:
     if ctx.grafana_client is None:
         raise NotifyError("GRAFANA_API_KEY is not set: dashboards cannot be created")
     if snap.reader_password is None:
@@ -227,12 +251,11 @@ def _build_dashboard(ctx: CoreContext, snap: _Snapshot) -> Any:
     def apply(row: Dashboard) -> None:
         row.grafana_uid, row.grafana_url = published.uid, published.url
         row.key_figures = published.as_json()
-        states.advance(row, DashboardState.DASHBOARD_READY)
 
     return apply
 
 
-def _capture(ports: Ports, snap: _Snapshot) -> Any:
+def _capture(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapshot) -> RowUpdate:
     assert snap.grafana_uid is not None
     result = ports.previewer.preview(uid=snap.grafana_uid, token=snap.grafana_token)
     if not result.ok and snap.attempts + 1 < CAPTURE_ATTEMPTS_BEFORE_POSTING:
@@ -243,12 +266,11 @@ def _capture(ports: Ports, snap: _Snapshot) -> Any:
         figures = dict(row.key_figures or {})
         figures["preview_problems"] = [] if result.ok else result.problems
         row.key_figures = figures
-        states.advance(row, DashboardState.PREVIEW_READY)
 
     return apply
 
 
-def _send(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapshot) -> Any:
+def _send(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapshot) -> RowUpdate:
     problems = list(snap.figures.get("preview_problems") or [])
     preview = PreviewResult(Path(snap.gif_path) if snap.gif_path else None, not problems, problems)
     job = snap.job(preview, channel=snap.channel, since=snap.send_started_at)
@@ -265,9 +287,17 @@ def _send(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapshot) 
     def apply(row: Dashboard) -> None:
         row.slack_channel, row.message_ts, row.slack_file_id = posted.channel, posted.ts, posted.file_id
         row.slack_sent_at = func.now()
-        states.advance(row, DashboardState.POSTED)
 
     return apply
+
+
+# The pipeline: each working state's step and where it leads. A failed row resumes at the step it failed
+# in (`retry_from`), so FAILED needs no entry of its own.
+TRANSITIONS: dict[DashboardState, Transition] = {
+    DashboardState.DETECTED: Transition(_build_dashboard, DashboardState.DASHBOARD_READY),
+    DashboardState.DASHBOARD_READY: Transition(_capture, DashboardState.PREVIEW_READY),
+    DashboardState.PREVIEW_READY: Transition(_send, DashboardState.POSTED),
+}
 
 
 def _job_for(ctx: CoreContext, dashboard_id: int) -> tuple[_Snapshot, str, str]:

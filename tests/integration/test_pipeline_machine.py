@@ -1,14 +1,100 @@
-"""The pipeline's states as the database sees them: the check constraint the migrations generate from
-DashboardState accepts every state and nothing else."""
+"""The pipeline machine over a real row: each step leaves the row where the transitions table says, and
+the check constraint the migrations generate from DashboardState accepts every state and nothing else.
+
+Real scan, dashboard publishing against the Grafana fake and the real SlackNotifier against the Slack
+simulator; only the GIF capture is left out.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
 
+from bot.app import build_web_client
+from bot.config import load_settings
+from bot.slack.notifier import SlackNotifier
+from core import registration, users
+from core.authz import Actor
+from core.context import CoreContext
+from core.db.models import Credential, Dashboard
+from core.grafana.client import GrafanaClient
+from core.grafana.steps import GrafanaProvisioner
+from core.pipeline import scanner, states, worker
 from core.pipeline.machine import DashboardState
+from core.pipeline.worker import PreviewResult
+from core.secret import Secret
+from tests.conftest import owner_login
+from tests.fakes.grafana import GrafanaFake
+from tests.fakes.slack import SlackSimulator
 
 pytestmark = pytest.mark.db
+OWNER_ID = "U0MACHINE"
+CHANNEL = "C0MACHINE"
+
+
+class NoCapture:
+    """The preview step without a browser: a usable preview with no image, so nothing is uploaded."""
+
+    def preview(self, *, uid: str, token: Secret | None) -> PreviewResult:
+        return PreviewResult(None, True, [])
+
+
+def _state(ctx: CoreContext, dashboard_id: int) -> str:
+    with ctx.db.session() as session:
+        return session.get_one(Dashboard, dashboard_id).state
+
+
+def test_each_step_leads_where_the_transitions_table_says(core_ctx: CoreContext, unique_username) -> None:  # type: ignore[no-untyped-def]
+    with SlackSimulator() as sim, GrafanaFake(render_delay_ms=5) as grafana:
+        sim.add_user(OWNER_ID, name="stepper")
+        sim.add_channel(CHANNEL, name="machine", is_member=True, members=[OWNER_ID])
+        client = GrafanaClient(grafana.base_url, grafana.token, max_attempts=1)
+        ctx = dataclasses.replace(core_ctx, grafana=GrafanaProvisioner(client, core_ctx.server), grafana_client=client)
+        name = unique_username("stepper")
+        registration.register(ctx, username=name, slack_user_id=OWNER_ID, actor=Actor.cli())
+        with ctx.db.session() as session:
+            owner = users.require(session, name)
+            session.add(
+                Credential(user_id=owner.id, key_name="SLACK_CHANNEL_ID", encrypted_value=ctx.cipher.encrypt(CHANNEL))
+            )
+        with owner_login(ctx, name, "timing") as conn:
+            conn.execute('CREATE TABLE "run_1" (startpoint text, endpoint text, slack double precision)')
+            conn.execute("INSERT INTO \"run_1\" VALUES ('a', 'b', -0.5), ('c', 'd', 0.25)")
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": sim.bot_token,
+                "SLACK_API_URL": sim.api_url,
+                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
+            },
+            env_file=None,
+        )
+        ports = worker.Ports(
+            NoCapture(), SlackNotifier(settings, build_web_client(settings, sim.bot_token)), owner="test:machine"
+        )
+        try:
+            scanner.scan(ctx, only_username=name)
+            with ctx.db.session() as session:
+                (dashboard_id,) = session.execute(select(Dashboard.id).where(Dashboard.table_name == "run_1")).one()
+                (claim,) = states.claim_due(session, owner=ports.owner, lease_s=60, limit=10)
+            assert claim.dashboard_id == dashboard_id
+            state, seen = DashboardState(_state(ctx, dashboard_id)), []
+            assert state is DashboardState.DETECTED
+            while state in worker.TRANSITIONS:
+                more = worker.take_one_step(ctx, ports, claim)
+                after = _state(ctx, dashboard_id)
+                assert after == worker.TRANSITIONS[state].leads_to, f"{state} led to {after}"
+                seen.append(state)
+                state = DashboardState(after)
+                assert more == (state in worker.TRANSITIONS), "the worker stops exactly when the row stops"
+        finally:
+            client.close()
+        assert seen == [DashboardState.DETECTED, DashboardState.DASHBOARD_READY, DashboardState.PREVIEW_READY]
+        assert len(sim.messages_in(CHANNEL)) == 1, "the row reached `posted` by posting its message once"
+        sim.assert_no_violations()
 
 
 def _insert_dashboard(conn: psycopg.Connection, state: str) -> None:
