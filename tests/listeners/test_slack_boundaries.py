@@ -281,3 +281,22 @@ def test_channel_name_instead_of_id_is_refused(harness: Harness, unique_username
     _registered(harness, unique_username)
     errors = _set_channel(harness, USER, "#general")
     assert "must be a channel ID like C012AB3CD" in errors[BlockId.CREDS_VALUE]
+
+
+def test_button_click_by_a_slack_connect_user_is_dropped(harness: Harness) -> None:
+    from slack_sdk import WebClient
+
+    from listeners.ids import ActionId
+
+    client = WebClient(token=harness.sim.bot_token, base_url=harness.sim.api_url)
+    button = {"type": "button", "action_id": ActionId.MUTE_DASHBOARD, "value": "999999"}
+    button["text"] = {"type": "plain_text", "text": "Mute"}
+    posted = client.chat_postMessage(channel="C0EDA0001", text="x", blocks=[{"type": "actions", "elements": [button]}])
+    message = {"ts": posted["ts"], "channel": "C0EDA0001"}
+    harness.sim.add_user("U0CONNECT2", "partner", team_id=OTHER_TEAM)
+    harness.sim.click_button("U0CONNECT2", ActionId.MUTE_DASHBOARD, message=message).wait_ack(timeout=3)
+    # The control: the same click by a member of the workspace reaches the listener, which answers.
+    harness.sim.click_button(USER, ActionId.MUTE_DASHBOARD, message=message).wait_ack(timeout=3)
+    harness.sim.wait_for(lambda: harness.sim.ephemerals_for(USER), timeout=10, what="the member's answer")
+    assert harness.services.work.wait_idle(5)
+    assert harness.sim.ephemerals_for("U0CONNECT2") == []
