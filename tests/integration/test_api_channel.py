@@ -40,7 +40,7 @@ def _put(world: ApiWorld, key: str, username: str, channel: str):  # type: ignor
 
 
 def test_a_channel_the_owner_is_not_in_is_422(world: ApiWorld, slack: SlackSimulator) -> None:
-    slack.add_channel("C0OTHERS01", "others-only", members={world.other.slack_user_id})
+    slack.add_channel("C0OTHERS01", "others-only", members={str(world.other.slack_user_id)})
     body = assert_refusal(_put(world, world.user.key, world.user.username, "C0OTHERS01"), 422, "invalid_input")
     assert "You are not a member of channel C0OTHERS01" in body["message"]
     assert _stored(world, world.user.username) is None
@@ -48,14 +48,14 @@ def test_a_channel_the_owner_is_not_in_is_422(world: ApiWorld, slack: SlackSimul
 
 
 def test_a_private_channel_without_the_bot_says_to_invite_it(world: ApiWorld, slack: SlackSimulator) -> None:
-    slack.add_channel("G0HIDDEN01", "hidden", is_private=True, is_member=False, members={world.user.slack_user_id})
+    slack.add_channel("G0HIDDEN01", "hidden", is_private=True, is_member=False, members={str(world.user.slack_user_id)})
     body = assert_refusal(_put(world, world.user.key, world.user.username, "G0HIDDEN01"), 422, "invalid_input")
     assert "invite the bot to the channel" in body["message"]
     assert _stored(world, world.user.username) is None
 
 
 def test_the_owners_own_channel_is_saved_and_leaving_it_is_noticed(world: ApiWorld, slack: SlackSimulator) -> None:
-    slack.add_channel("C0USERS001", "users-team", members={world.user.slack_user_id})
+    slack.add_channel("C0USERS001", "users-team", members={str(world.user.slack_user_id)})
     assert _put(world, world.user.key, world.user.username, "C0USERS001").status_code in (200, 201)
     assert _stored(world, world.user.username) == "C0USERS001"
     slack.set_member("C0USERS001", str(world.user.slack_user_id), member=False)

@@ -289,8 +289,8 @@ def test_button_click_by_a_slack_connect_user_is_dropped(harness: Harness) -> No
     from listeners.ids import ActionId
 
     client = WebClient(token=harness.sim.bot_token, base_url=harness.sim.api_url)
-    button = {"type": "button", "action_id": ActionId.MUTE_DASHBOARD, "value": "999999"}
-    button["text"] = {"type": "plain_text", "text": "Mute"}
+    text = {"type": "plain_text", "text": "Mute"}
+    button = {"type": "button", "action_id": ActionId.MUTE_DASHBOARD, "value": "999999", "text": text}
     posted = client.chat_postMessage(channel="C0EDA0001", text="x", blocks=[{"type": "actions", "elements": [button]}])
     message = {"ts": posted["ts"], "channel": "C0EDA0001"}
     harness.sim.add_user("U0CONNECT2", "partner", team_id=OTHER_TEAM)
