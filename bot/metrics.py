@@ -14,7 +14,7 @@ from prometheus_client.registry import Collector
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from core.pipeline.worker import Previewer, PreviewResult
+from core.pipeline.ports import Previewer, PreviewResult
 from core.secret import Secret
 
 

@@ -30,7 +30,7 @@ from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
 from core.pipeline.capture import CaptureService
 from core.pipeline.capture_types import CaptureSettings
-from core.pipeline.worker import Ports
+from core.pipeline.ports import Ports
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 10

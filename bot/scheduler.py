@@ -15,6 +15,7 @@ from bot.logs import tagged
 from bot.metrics import Metrics
 from core.context import CoreContext
 from core.pipeline import scanner, states, worker
+from core.pipeline.ports import Ports
 
 log = logging.getLogger(__name__)
 PIPELINE_TICK_S = 2
@@ -40,7 +41,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def run_pipeline(core: CoreContext, ports: worker.Ports, stopping: threading.Event | None = None) -> int:
+def run_pipeline(core: CoreContext, ports: Ports, stopping: threading.Event | None = None) -> int:
     done = 0
     while done < MAX_ROWS_PER_TICK and not (stopping is not None and stopping.is_set()):
         claimed = worker.process_due(core, ports, limit=5)
@@ -50,7 +51,7 @@ def run_pipeline(core: CoreContext, ports: worker.Ports, stopping: threading.Eve
     return done
 
 
-def scan_and_process(core: CoreContext, ports: worker.Ports, *, only_username: str | None = None) -> scanner.ScanReport:
+def scan_and_process(core: CoreContext, ports: Ports, *, only_username: str | None = None) -> scanner.ScanReport:
     report = scanner.scan(core, only_username=only_username)
     run_pipeline(core, ports)
     return report
@@ -58,7 +59,7 @@ def scan_and_process(core: CoreContext, ports: worker.Ports, *, only_username: s
 
 class PipelineScheduler:
     def __init__(
-        self, core: CoreContext, ports: worker.Ports, *, scan_interval_s: int, metrics: Metrics | None = None
+        self, core: CoreContext, ports: Ports, *, scan_interval_s: int, metrics: Metrics | None = None
     ) -> None:
         self._core = core
         self._metrics = metrics

@@ -10,7 +10,7 @@ from bot.work import BackgroundWork
 from core import users
 from core.authz import Actor
 from core.context import CoreContext
-from core.pipeline.worker import Ports
+from core.pipeline.ports import Ports
 
 
 @dataclass(frozen=True)

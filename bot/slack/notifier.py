@@ -18,7 +18,7 @@ from bot.app import build_web_client
 from bot.config import Settings
 from core.channels import ChannelUnavailable
 from core.errors import EdabotError
-from core.pipeline.worker import Job, NotifyError, Posted
+from core.pipeline.ports import Job, NotifyError, Posted
 from listeners.blocks.channel_notice_builder import (
     redirect_reason_hidden,
     redirect_reason_not_member,

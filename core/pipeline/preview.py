@@ -6,7 +6,7 @@ from core.grafana.capture_token import CaptureTokens
 from core.pipeline.capture import CaptureService
 from core.pipeline.capture_errors import CaptureAuthError
 from core.pipeline.capture_types import CaptureRequest
-from core.pipeline.worker import PreviewResult
+from core.pipeline.ports import PreviewResult
 from core.secret import Secret
 
 

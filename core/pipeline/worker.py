@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func
 
@@ -23,6 +23,7 @@ from core.db.models import Dashboard, User
 from core.grafana.errors import GrafanaError
 from core.pipeline import states
 from core.pipeline.machine import STOP_STATES, DashboardState
+from core.pipeline.ports import Job, NotifyError, Ports, PreviewResult
 from core.pipeline.publish import Published, TableGone, publish
 from core.secret import Secret
 
@@ -30,62 +31,6 @@ log = logging.getLogger(__name__)
 
 # After this many failed captures the message is posted anyway, saying what was wrong with the preview.
 CAPTURE_ATTEMPTS_BEFORE_POSTING = 3
-
-
-@dataclass(frozen=True)
-class PreviewResult:
-    path: Path | None
-    ok: bool
-    problems: list[str] = field(default_factory=list)
-
-
-class Previewer(Protocol):
-    def preview(self, *, uid: str, token: Secret | None) -> PreviewResult: ...
-
-
-@dataclass(frozen=True)
-class Posted:
-    channel: str
-    ts: str
-    file_id: str | None
-
-
-@dataclass(frozen=True)
-class Job:
-    """What the notifier needs about one dashboard; credentials decrypted only for this send."""
-
-    dashboard_id: int
-    username: str
-    slack_user_id: str | None
-    kind: str
-    database: str
-    table: str
-    grafana_url: str
-    figures: dict[str, Any]
-    preview: PreviewResult | None
-    channel: str | None
-    bot_token: Secret | None
-    since: datetime | None
-
-
-class Notifier(Protocol):
-    def find_posted(self, job: Job) -> Posted | None: ...
-
-    def post(self, job: Job) -> Posted: ...
-
-    def replace(self, job: Job, posted: Posted) -> Posted: ...
-
-
-class NotifyError(Exception):
-    """A send that Slack refused; the message is the fix shown to the user (e.g. invite the bot)."""
-
-
-@dataclass
-class Ports:
-    previewer: Previewer
-    notifier: Notifier
-    owner: str
-    lease_s: int = 300
 
 
 def process_due(ctx: CoreContext, ports: Ports, *, limit: int = 10) -> int:
@@ -114,7 +59,7 @@ def take_one_step(ctx: CoreContext, ports: Ports, claim: states.Claim) -> bool:
         if row is None:
             return False
         step = states.current_step(row)
-        snapshot = _snapshot(ctx, session, row)
+        snapshot = snapshot_of(ctx, session, row)
     try:
         outcome = _run_step(ctx, ports, claim, step, snapshot)
     except LeaseLost:
@@ -141,7 +86,10 @@ def take_one_step(ctx: CoreContext, ports: Ports, claim: states.Claim) -> bool:
 
 
 @dataclass(frozen=True)
-class _Snapshot:
+class Snapshot:
+    """What a step (or a button action) needs about one row, read under the lease so the slow work that
+    follows runs outside any transaction."""
+
     row_id: int
     username: str
     slack_user_id: str | None
@@ -177,11 +125,11 @@ class _Snapshot:
         )
 
 
-def _snapshot(ctx: CoreContext, session: Any, row: Dashboard) -> _Snapshot:
+def snapshot_of(ctx: CoreContext, session: Any, row: Dashboard) -> Snapshot:
     user = session.get(User, row.user_id)
     secret = lambda key: credentials.get(session, ctx.cipher, user, key)  # noqa: E731
     channel = secret("SLACK_CHANNEL_ID")
-    return _Snapshot(
+    return Snapshot(
         row_id=row.id,
         username=user.username,
         slack_user_id=user.slack_user_id,
@@ -208,7 +156,7 @@ class LeaseLost(Exception):
 
 # What a step returns: the changes to write to the row, under its lease, once the slow work has succeeded.
 RowUpdate = Callable[[Dashboard], None]
-StepFn = Callable[[CoreContext, Ports, states.Claim, _Snapshot], RowUpdate]
+StepFn = Callable[[CoreContext, Ports, states.Claim, Snapshot], RowUpdate]
 
 
 @dataclass(frozen=True)
@@ -219,7 +167,7 @@ class Transition:
     leads_to: DashboardState
 
 
-def _run_step(ctx: CoreContext, ports: Ports, claim: states.Claim, step: DashboardState, snap: _Snapshot) -> RowUpdate:
+def _run_step(ctx: CoreContext, ports: Ports, claim: states.Claim, step: DashboardState, snap: Snapshot) -> RowUpdate:
     transition = TRANSITIONS.get(step)
     if transition is None:
         raise ValueError(f"no step for state {step}")
@@ -232,7 +180,7 @@ def _run_step(ctx: CoreContext, ports: Ports, claim: states.Claim, step: Dashboa
     return apply
 
 
-def _build_dashboard(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapshot) -> RowUpdate:
+def _build_dashboard(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: Snapshot) -> RowUpdate:
     if ctx.grafana_client is None:
         raise NotifyError("GRAFANA_API_KEY is not set: dashboards cannot be created")
     if snap.reader_password is None:
@@ -255,7 +203,7 @@ def _build_dashboard(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: 
     return apply
 
 
-def _capture(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapshot) -> RowUpdate:
+def _capture(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: Snapshot) -> RowUpdate:
     assert snap.grafana_uid is not None
     result = ports.previewer.preview(uid=snap.grafana_uid, token=snap.grafana_token)
     if not result.ok and snap.attempts + 1 < CAPTURE_ATTEMPTS_BEFORE_POSTING:
@@ -270,7 +218,7 @@ def _capture(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapsho
     return apply
 
 
-def _send(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: _Snapshot) -> RowUpdate:
+def _send(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: Snapshot) -> RowUpdate:
     problems = list(snap.figures.get("preview_problems") or [])
     preview = PreviewResult(Path(snap.gif_path) if snap.gif_path else None, not problems, problems)
     job = snap.job(preview, channel=snap.channel, since=snap.send_started_at)
@@ -298,52 +246,3 @@ TRANSITIONS: dict[DashboardState, Transition] = {
     DashboardState.DASHBOARD_READY: Transition(_capture, DashboardState.PREVIEW_READY),
     DashboardState.PREVIEW_READY: Transition(_send, DashboardState.POSTED),
 }
-
-
-def _job_for(ctx: CoreContext, dashboard_id: int) -> tuple[_Snapshot, str, str]:
-    with ctx.db.session() as session:
-        row = session.get(Dashboard, dashboard_id)
-        if row is None or row.message_ts is None or row.slack_channel is None or row.grafana_uid is None:
-            raise NotifyError("this dashboard has no message to refresh yet")
-        return _snapshot(ctx, session, row), row.slack_channel, row.message_ts
-
-
-def refresh_preview(ctx: CoreContext, ports: Ports, dashboard_id: int) -> Posted:
-    """Re-capture and replace the preview in the same message (the Refresh preview button)."""
-    snap, channel, ts = _job_for(ctx, dashboard_id)
-    assert snap.grafana_uid is not None
-    result = ports.previewer.preview(uid=snap.grafana_uid, token=snap.grafana_token)
-    job = snap.job(result, channel=channel, since=None)
-    posted = ports.notifier.replace(job, Posted(channel=channel, ts=ts, file_id=None))
-    with ctx.db.session() as session:
-        row = session.get(Dashboard, dashboard_id)
-        if row is not None:
-            row.gif_path = str(result.path) if result.ok and result.path else row.gif_path
-            row.slack_file_id = posted.file_id
-            figures = dict(row.key_figures or {})
-            figures["preview_problems"] = [] if result.ok else result.problems
-            row.key_figures = figures
-    return posted
-
-
-def set_muted(ctx: CoreContext, dashboard_id: int, muted: bool) -> str:
-    """Mute stops notifications for the table; unmute puts it back where it was. Returns the table name."""
-    with ctx.db.session() as session:
-        row = session.get(Dashboard, dashboard_id, with_for_update=True)
-        if row is None:
-            raise NotifyError("that dashboard no longer exists")
-        if muted:
-            row.state = DashboardState.MUTED
-        elif row.state == DashboardState.MUTED:
-            row.state = DashboardState.POSTED if row.message_ts else DashboardState.DETECTED
-        states.release(row)
-        return row.table_name
-
-
-def owner_of(ctx: CoreContext, dashboard_id: int) -> str | None:
-    with ctx.db.session() as session:
-        row = session.get(Dashboard, dashboard_id)
-        if row is None:
-            return None
-        user = session.get(User, row.user_id)
-        return user.username if user else None

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot.services import Services
 from core.authz import require_self_or_admin
 from core.errors import EdabotError
-from core.pipeline import worker
+from core.pipeline import actions
 from listeners.blocks.notification_builder import mute_blocks, mute_text
 from listeners.reply import dm_error_reporter, ephemeral_to_user
 
@@ -21,7 +21,7 @@ def _target(body: dict[str, Any]) -> tuple[str, str | None, int]:
 
 
 def _authorize(services: Services, user_id: str, dashboard_id: int, what: str) -> None:
-    owner = worker.owner_of(services.core, dashboard_id)
+    owner = actions.owner_of(services.core, dashboard_id)
     if owner is None:
         raise EdabotError("That dashboard no longer exists.")
     require_self_or_admin(services.actor(user_id), owner, what)
@@ -36,7 +36,7 @@ def refresh_preview(ack: Ack, body: dict[str, Any], client: WebClient, context: 
         _authorize(services, user_id, dashboard_id, "refresh previews")
         if services.pipeline is None:
             raise EdabotError("The dashboard pipeline is not running in this process.")
-        worker.refresh_preview(services.core, services.pipeline, dashboard_id)
+        actions.refresh_preview(services.core, services.pipeline, dashboard_id)
 
     services.work.submit("refreshing the preview", job, dm_error_reporter(client, user_id, channel_id))
 
@@ -48,7 +48,7 @@ def _set_muted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
 
     def job() -> None:
         _authorize(services, user_id, dashboard_id, "mute or unmute dashboards")
-        table = worker.set_muted(services.core, dashboard_id, muted)
+        table = actions.set_muted(services.core, dashboard_id, muted)
         text, blocks = mute_text(table, muted=muted), mute_blocks(table, dashboard_id, muted=muted)
         ephemeral_to_user(client, user_id, channel_id, text=text, blocks=blocks)
 

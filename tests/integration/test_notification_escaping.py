@@ -28,7 +28,7 @@ from core.db.urls import with_database
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
 from core.pipeline import scanner, worker
-from core.pipeline.worker import PreviewResult
+from core.pipeline.ports import Ports, PreviewResult
 from core.secret import Secret
 from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
@@ -78,7 +78,7 @@ def posted(core_ctx: CoreContext, unique_username) -> Iterator[tuple[dict[str, A
             },
             env_file=None,
         )
-        ports = worker.Ports(
+        ports = Ports(
             NoCapture(), SlackNotifier(settings, build_web_client(settings, sim.bot_token)), owner="test:attack"
         )
         try:

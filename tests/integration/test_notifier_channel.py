@@ -13,7 +13,7 @@ from cryptography.fernet import Fernet
 from bot.app import build_web_client
 from bot.config import load_settings
 from bot.slack.notifier import SlackNotifier
-from core.pipeline.worker import Job
+from core.pipeline.ports import Job
 from tests.fakes.slack import SlackSimulator
 
 OWNER = "U0OWNER001"

@@ -25,7 +25,7 @@ from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
 from core.pipeline import scanner, states, worker
 from core.pipeline.machine import DashboardState
-from core.pipeline.worker import PreviewResult
+from core.pipeline.ports import Ports, PreviewResult
 from core.secret import Secret
 from tests.conftest import owner_login
 from tests.fakes.grafana import GrafanaFake
@@ -72,7 +72,7 @@ def test_each_step_leads_where_the_transitions_table_says(core_ctx: CoreContext,
             },
             env_file=None,
         )
-        ports = worker.Ports(
+        ports = Ports(
             NoCapture(), SlackNotifier(settings, build_web_client(settings, sim.bot_token)), owner="test:machine"
         )
         try:

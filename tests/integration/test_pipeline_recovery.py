@@ -25,6 +25,7 @@ from core.grafana.steps import GrafanaProvisioner
 from core.pipeline import scanner, worker
 from core.pipeline.capture import CaptureService
 from core.pipeline.capture_types import CaptureSettings
+from core.pipeline.ports import Ports
 from core.pipeline.preview import CapturePreviewer
 from core.registration import register
 from core.secret import Secret
@@ -41,7 +42,7 @@ CHANNEL = "C0RECOVER"
 class Rig:
     server: EmbeddedPostgres
     ctx: CoreContext
-    ports: worker.Ports
+    ports: Ports
     sim: SlackSimulator
     grafana: GrafanaFake
     username: str
@@ -122,7 +123,7 @@ def rig() -> Iterator[Rig]:
         previewer = CapturePreviewer(
             capture, grafana_url=grafana.base_url, org_id=None, timeout_s=30, default_token=Secret(grafana.token)
         )
-        ports = worker.Ports(
+        ports = Ports(
             previewer,
             SlackNotifier(settings, build_web_client(settings, sim.bot_token)),
             owner="test:1:recovery",

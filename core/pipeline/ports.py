@@ -1,0 +1,69 @@
+"""What the pipeline needs from the outside world: a previewer (GIF capture) and a notifier (Slack), as
+Protocols with their value types, so core/ never imports the adapters that implement them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from core.secret import Secret
+
+
+@dataclass(frozen=True)
+class PreviewResult:
+    path: Path | None
+    ok: bool
+    problems: list[str] = field(default_factory=list)
+
+
+class Previewer(Protocol):
+    def preview(self, *, uid: str, token: Secret | None) -> PreviewResult: ...
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str
+    ts: str
+    file_id: str | None
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the notifier needs about one dashboard; credentials decrypted only for this send."""
+
+    dashboard_id: int
+    username: str
+    slack_user_id: str | None
+    kind: str
+    database: str
+    table: str
+    grafana_url: str
+    figures: dict[str, Any]
+    preview: PreviewResult | None
+    channel: str | None
+    bot_token: Secret | None
+    since: datetime | None
+
+
+class Notifier(Protocol):
+    def find_posted(self, job: Job) -> Posted | None: ...
+
+    def post(self, job: Job) -> Posted: ...
+
+    def replace(self, job: Job, posted: Posted) -> Posted: ...
+
+
+class NotifyError(Exception):
+    """A send that Slack refused; the message is the fix shown to the user (e.g. invite the bot)."""
+
+
+@dataclass
+class Ports:
+    """The adapters one worker process runs with, and the lease owner id it claims rows under."""
+
+    previewer: Previewer
+    notifier: Notifier
+    owner: str
+    lease_s: int = 300
