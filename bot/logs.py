@@ -5,25 +5,12 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import re
-import secrets
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 
-# The request or job a log line belongs to: `req:ab12cd34` (a Slack request), `job:…`, `tick:…`.
-CURRENT = ContextVar("edabot_log_context", default="-")
+from core.log_context import CURRENT, tagged
 
-
-@contextmanager
-def tagged(kind: str, ident: str | None = None) -> Iterator[str]:
-    tag = f"{kind}:{ident or secrets.token_hex(4)}"
-    token = CURRENT.set(tag)
-    try:
-        yield tag
-    finally:
-        CURRENT.reset(token)
+__all__ = ["CURRENT", "RedactingFormatter", "configure", "redact", "tagged"]
 
 
 class ContextFilter(logging.Filter):

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import secrets
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from bot.logs import CURRENT, tagged
 from core.errors import EdabotError
+from core.log_context import CURRENT, new_reference, tagged
 
 log = logging.getLogger(__name__)
 
 OnError = Callable[[str, str | None], None]  # (message for the user, reference id or None)
-
-
-def new_reference() -> str:
-    return secrets.token_hex(4).upper()
+__all__ = ["BackgroundWork", "OnError", "new_reference"]
 
 
 class BackgroundWork:

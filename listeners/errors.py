@@ -9,8 +9,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.work import new_reference
 from core.errors import EdabotError
+from core.log_context import new_reference
 from listeners.blocks.common import code, esc
 
 log = logging.getLogger(__name__)
