@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.context import CoreContext
 from core.db.models import Credential, User
-from core.errors import ProvisioningError
+from core.errors import NotFound
 from core.secret import Secret
 
 OWNER_PASSWORD = "DB_PASSWORD"  # noqa: S105 - a credential's key name, not a password
@@ -31,7 +31,7 @@ def role_passwords(ctx: CoreContext, key_name: str, usernames: list[str]) -> dic
 def require_password(ctx: CoreContext, key_name: str, username: str) -> Secret:
     found = role_passwords(ctx, key_name, [username]).get(username)
     if found is None:
-        raise ProvisioningError(
+        raise NotFound(
             f"{username} has no {key_name} credential: run the registration again (`/eda register`) to repair it"
         )
     return found

@@ -22,7 +22,7 @@ import psycopg
 from psycopg import sql
 
 from core.db.urls import host_port, with_login
-from core.errors import ProvisioningError
+from core.errors import DatabaseUnavailable, NotEdabots
 from core.secret import Secret
 
 KINDS = ("timing", "qor", "drc")
@@ -75,7 +75,7 @@ class DbServer:
                 url, autocommit=True, connect_timeout=10, application_name="edabot", options=CATALOG_ONLY
             )
         except psycopg.OperationalError as exc:
-            raise ProvisioningError(
+            raise DatabaseUnavailable(
                 f"cannot connect to the PostgreSQL server at {self.host}:{self.port}: "
                 f"{_first_line(exc)}. Check that it is running and that DATABASE_URL is right."
             ) from exc
@@ -135,7 +135,7 @@ def _database_marker(conn: psycopg.Connection, database: str, username: str) -> 
 def _ensure_role(conn: psycopg.Connection, role: str, password: Secret, username: str, connection_limit: int) -> None:
     exists, comment = _role_comment(conn, role)
     if exists and comment != _marker(username):
-        raise ProvisioningError(
+        raise NotEdabots(
             f"a database role named {role} already exists and was not created by edabot; "
             "choose another username or ask the database admin to rename that role"
         )
@@ -149,7 +149,7 @@ def _ensure_role(conn: psycopg.Connection, role: str, password: Secret, username
         except psycopg.errors.DuplicateObject as exc:
             # A concurrent registration got there first; check that it was ours, as above.
             if _role_comment(conn, role)[1] != _marker(username):
-                raise ProvisioningError(
+                raise NotEdabots(
                     f"a database role named {role} already exists and was not created by edabot"
                 ) from exc
     conn.execute(
@@ -193,7 +193,7 @@ def ensure_databases(server: DbServer, username: str) -> None:
         for database in database_names(username).values():
             row = _database_marker(conn, database, username)
             if row is not None and row[0] != _marker(username):
-                raise ProvisioningError(
+                raise NotEdabots(
                     f"a database named {database} already exists and was not created by edabot; "
                     "choose another username or ask the database admin to rename it"
                 )
@@ -223,7 +223,7 @@ def ensure_grafana_read_access(server: DbServer, username: str, *, owner_passwor
         try:
             conn = server.connect_as(database, user=username, password=owner_password)
         except psycopg.OperationalError as exc:
-            raise ProvisioningError(
+            raise DatabaseUnavailable(
                 f"cannot log in to {database} as {username}: {_first_line(exc)}. "
                 "If the role's password was changed outside edabot, run the registration again to reset it."
             ) from exc
@@ -305,7 +305,7 @@ def drop_user_databases(server: DbServer, username: str) -> None:
             if row is None:
                 continue
             if row[0] != _marker(username):
-                raise ProvisioningError(f"database {database} was not created by edabot; not dropping it")
+                raise NotEdabots(f"database {database} was not created by edabot; not dropping it")
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(database)))
 
 
@@ -316,7 +316,7 @@ def drop_roles(server: DbServer, username: str) -> None:
             if not exists:
                 continue
             if comment != _marker(username):
-                raise ProvisioningError(f"role {role} was not created by edabot; not dropping it")
+                raise NotEdabots(f"role {role} was not created by edabot; not dropping it")
             # Default privileges and grants elsewhere would block DROP ROLE.
             conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
