@@ -26,7 +26,9 @@ def _cells(text: str, bar: str) -> list[str] | None:
 
 
 def read_box_table(lines: Lines) -> BoxTable:
-    headers: list[str] | None = None
+    # Each column's header lines, joined at the end: joining row by row would copy the growing
+    # headers once per row, quadratic in the number of header rows.
+    headers: list[list[str]] | None = None
     for line in lines:
         text = line.text
         if not text.strip() or set(text.strip()) <= _RULE_CHARS:
@@ -37,14 +39,16 @@ def read_box_table(lines: Lines) -> BoxTable:
         if cells is None:
             raise lines.error("a box-table header row ('┃ … ┃')", line)
         if headers is None:
-            headers = cells
+            headers = [[c] for c in cells]
         elif len(cells) != len(headers):
             raise lines.error(f"{len(headers)} header cells", f"{len(cells)} cells", line.no)
         else:
-            headers = [f"{h} {c}".strip() for h, c in zip(headers, cells, strict=True)]
+            for column, cell in zip(headers, cells, strict=True):
+                column.append(cell)
     if headers is None:
         raise lines.error("a box-table header row ('┃ … ┃')")
-    return BoxTable(headers, _rows(lines, len(headers)))
+    joined = [" ".join(c for c in column if c) for column in headers]
+    return BoxTable(joined, _rows(lines, len(joined)))
 
 
 def _rows(lines: Lines, width: int) -> Iterator[tuple[Line, list[str]]]:

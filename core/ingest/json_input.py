@@ -200,13 +200,48 @@ def reject_constant(name: str) -> float:
     raise ValueError(f"the non-standard constant {name}")
 
 
+_COLON_AFTER_RE = re.compile(r"\s*+:")
+
+
+def find_key(text: str, key: str, start: int = 0) -> int:
+    """Where "key" next appears as an object key (its opening quote) from ``start``, or -1.
+
+    A plain substring search (linear) rather than a pattern compiled from the key, whose compile time
+    grows fast with a long key.
+    """
+    needle = json.dumps(key, ensure_ascii=False)
+    at = text.find(needle, start)
+    while at >= 0 and _COLON_AFTER_RE.match(text, at + len(needle)) is None:
+        at = text.find(needle, at + 1)
+    return at
+
+
 def line_of_key(text: str, key: str, occurrence: int = 2) -> int:
     """The line of the n-th appearance of "key" as an object key, for duplicate-key messages."""
-    pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
-    for i, m in enumerate(pattern.finditer(text), start=1):
-        if i == occurrence:
-            return text.count("\n", 0, m.start()) + 1
-    return 0
+    at = -1
+    for _ in range(occurrence):
+        at = find_key(text, key, at + 1)
+        if at < 0:
+            return 0
+    return text.count("\n", 0, at) + 1
+
+
+class KeyLines:
+    """Lines of keys looked up in file order: each search starts where the previous key was found, so
+    locating every key of a document is linear in its text (not one pass over the text per key)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.line = 1
+
+    def line_of(self, key: str) -> int:
+        at = find_key(self.text, key, self.pos)
+        if at < 0:
+            return 0
+        self.line += self.text.count("\n", self.pos, at)
+        self.pos = at
+        return self.line
 
 
 def duplicate_error(cursor: Cursor, text: str, key: str, what: str) -> Exception:

@@ -36,6 +36,7 @@ STAGES = frozenset(
 QUALIFIER_KEYS = frozenset({"clock", "corner", "iter", "net", "class", "mode", "scenario"})
 # Metric stems whose next segment is a value (a site name, a message id), not part of the name.
 _VALUE_AFTER = (("design", "rows"), ("design", "sites"), ("flow", "warnings", "count"), ("flow", "errors", "count"))
+_VALUE_AFTER_LONGEST = max(map(len, _VALUE_AFTER))
 
 _RUNTIME_RE = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?(\.\d+)?$")
 _PERCENT_RE = re.compile(r"^(-?\d+(?:\.\d+)?)%$")
@@ -88,8 +89,9 @@ def split_metric_key(key: str) -> tuple[str | None, str, dict[str, str]]:
             continue
         metric_parts.append(part)
         i += 1
-        stem = tuple(metric_parts)
-        if stem in _VALUE_AFTER and i == len(parts) - 1:
+        # Only short stems can be in _VALUE_AFTER: building the tuple for every part of a long key
+        # would be quadratic in its length.
+        if len(metric_parts) <= _VALUE_AFTER_LONGEST and tuple(metric_parts) in _VALUE_AFTER and i == len(parts) - 1:
             quals[part] = parts[i]
             i += 1
     return stage, "__".join(metric_parts) or key, quals

@@ -30,6 +30,30 @@ def to_int(token: str) -> int | None:
     return int(value)
 
 
+class UniqueKeys:
+    """Raw keys for repeated figures: the base the first time, then 'base#2', 'base#3', ….
+
+    Each base remembers the next number to try, so a figure repeated k times costs O(k) in all
+    rather than probing 'base', 'base#2', … from the start every time (O(k²)).
+    """
+
+    __slots__ = ("_next", "_taken")
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self._next: dict[str, int] = {}
+
+    def take(self, base: str) -> str:
+        n = self._next.get(base, 1)
+        raw = base if n == 1 else f"{base}#{n}"
+        while raw in self._taken:
+            n += 1
+            raw = f"{base}#{n}"
+        self._taken.add(raw)
+        self._next[base] = n + 1
+        return raw
+
+
 def slug(text: str) -> str:
     """A lowercase identifier-ish form of a label ("Critical Path Slack" -> "critical_path_slack")."""
     return _SLUG_RE.sub("_", text.lower()).strip("_")

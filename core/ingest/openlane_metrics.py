@@ -39,7 +39,13 @@ def parse_openlane1(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
         raise lines.error("an OpenLane-1 metrics header (design,design_name,config,…)", "something else", 1)
     columns = header[1]
     if len(set(columns)) != len(columns):
-        dup = next(c for c in columns if columns.count(c) > 1)
+        seen: set[str] = set()
+        dup = ""
+        for column in columns:  # a set, not columns.count per column: that is quadratic in the columns
+            if column in seen:
+                dup = column
+                break
+            seen.add(column)
         raise lines.error("each column once", f"the column {shorten(dup)} twice", 1)
     data = [r for r in rows if any(c.strip() for c in r[1])]
     if len(data) != 1:

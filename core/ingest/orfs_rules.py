@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from core.ingest.context import ParseContext
 from core.ingest.errors import shorten
-from core.ingest.json_input import JsonObject, duplicate_error, line_of_key, load_json
+from core.ingest.json_input import JsonObject, KeyLines, duplicate_error, load_json
 from core.ingest.metric_keys import is_time_metric, split_metric_key
 from core.ingest.records import Fact, QorRule
 
@@ -22,8 +22,9 @@ def parse(stream: BinaryIO, ctx: ParseContext) -> Iterator[Fact]:
         # Two thresholds for one metric: which one gates the run is undefined, so refuse the file.
         raise duplicate_error(ctx.cursor, text, doc.duplicates[0], "rule")
     run = ctx.run
+    key_lines = KeyLines(text)
     for key, rule in doc.pairs:
-        line = line_of_key(text, key, 1)
+        line = key_lines.line_of(key)
         if not isinstance(rule, JsonObject) or "value" not in rule or "compare" not in rule:
             raise ctx.cursor.error(f'{{"value": …, "compare": …}} for the rule {shorten(key)}', "something else", line)
         compare = rule["compare"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from core.ingest.context import ParseContext
 from core.ingest.lines import Line, Lines
-from core.ingest.numbers import is_number, slug, to_float
+from core.ingest.numbers import UniqueKeys, is_number, slug, to_float
 from core.ingest.records import Fact, QorMetric
 from core.ingest.sta_paths import STARTPOINT_RE, PathReader, PathScope
 from core.ingest.sta_summary import (
@@ -53,7 +53,7 @@ class StaTextHandler:
         self.paths = PathReader(lines, ctx.unit)
         self.acc = SummaryAccumulator()
         self.scope = SectionScope()
-        self._metric_keys: set[str] = set()
+        self._metric_keys = UniqueKeys()
         self._reset()
 
     def _reset(self) -> None:
@@ -92,12 +92,7 @@ class StaTextHandler:
             value = self.unit.ns(value)
             unit = "ns"
         metric = slug(command)
-        raw = f"{self.scope.stage}__{metric}" if self.scope.stage else metric
-        n = 1
-        while raw in self._metric_keys:
-            n += 1
-            raw = f"{raw.split('#')[0]}#{n}"
-        self._metric_keys.add(raw)
+        raw = self._metric_keys.take(f"{self.scope.stage}__{metric}" if self.scope.stage else metric)
         return QorMetric(self.scope.stage, metric, {}, value, None if value is not None else token, unit, raw)
 
     def feed(self, line: Line) -> Iterator[Fact]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from core.ingest.context import ParseContext
 from core.ingest.lines import Lines
-from core.ingest.numbers import slug, to_float, to_int
+from core.ingest.numbers import UniqueKeys, slug, to_float, to_int
 from core.ingest.records import Fact, QorMetric, TimingSummary
 from core.ingest.synopsys_header import apply_header_line
 from core.ingest.units import TimeUnit
@@ -50,7 +50,7 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
     block: str | None = None
     group: str | None = None
     seen_report = False
-    keys: set[str] = set()
+    keys = UniqueKeys()
     summaries: dict[str, dict[str, float | int]] = {}
     prev_text = ""
     for line in lines:
@@ -130,18 +130,13 @@ def _group_summary(row: dict[str, float | int], label: str, value: float, ns: fl
 
 
 def _metric(
-    keys: set[str],
+    keys: UniqueKeys,
     metric: str,
     quals: dict[str, str],
     value: float | int | str | None,
     time_unit: TimeUnit | None,
 ) -> QorMetric:
-    raw = metric + "".join(f"__{k}:{v}" for k, v in quals.items())
-    base, n = raw, 1
-    while raw in keys:
-        n += 1
-        raw = f"{base}#{n}"
-    keys.add(raw)
+    raw = keys.take(metric + "".join(f"__{k}:{v}" for k, v in quals.items()))
     if isinstance(value, str):
         return QorMetric(None, metric, quals, None, value, None, raw)
     num = None if value is None else float(value)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from core.ingest.context import ParseContext
 from core.ingest.lines import Lines
-from core.ingest.numbers import slug, to_float, to_int
+from core.ingest.numbers import UniqueKeys, slug, to_float, to_int
 from core.ingest.records import CellUsage, Fact, QorMetric
 
 # Every pattern here runs in time linear in the line: no two adjacent quantifiers can share a
@@ -86,17 +86,12 @@ def _chip_area(text: str) -> tuple[str, str] | None:
 def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
     module: str | None = None
     in_cells = False
-    keys: set[str] = set()
+    keys = UniqueKeys()
     modules = 0
 
     def metric(name: str, value: float | None, unit: str | None) -> QorMetric:
         mod = module or ""
-        raw = f"{mod}/{name}"
-        n = 1
-        while raw in keys:
-            n += 1
-            raw = f"{mod}/{name}#{n}"
-        keys.add(raw)
+        raw = keys.take(f"{mod}/{name}")
         return QorMetric("synth", _CANONICAL.get(name, f"stat__{name}"), {"module": mod}, value, None, unit, raw)
 
     for line in lines:
