@@ -24,8 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from core.pipeline.capture import CaptureRequest, CaptureService, CaptureSettings
-from core.pipeline.gif import naive_gif_bytes
+from core.capture.capture import CaptureRequest, CaptureService, CaptureSettings
+from core.capture.gif import naive_gif_bytes
 from core.secret import Secret
 
 TOKEN = Secret("glsa_bench_token_not_a_secret_0123456789")
@@ -195,7 +195,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="  %(message)s")
-        logging.getLogger("core.pipeline.dashboard_page").setLevel(logging.DEBUG)
+        logging.getLogger("core.capture.dashboard_page").setLevel(logging.DEBUG)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     threading.Thread(target=server.serve_forever, name="bench-grafana", daemon=True).start()

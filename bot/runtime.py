@@ -16,6 +16,8 @@ from bot.metrics import CountingTransport, MeasuredPreviewer, Metrics
 from bot.services import Services
 from bot.work import BackgroundWork
 from core import credentials
+from core.capture.capture import CaptureService
+from core.capture.capture_types import CaptureSettings
 from core.context import CoreContext, NoGrafana
 from core.crypto import CredentialCipher
 from core.db.embedded import EmbeddedPostgres
@@ -28,8 +30,6 @@ from core.grafana.capture_store import DbCaptureTokenStore, grafana_key
 from core.grafana.capture_token import CaptureTokens
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
-from core.pipeline.capture import CaptureService
-from core.pipeline.capture_types import CaptureSettings
 from core.pipeline.ports import Ports
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def build_pipeline_ports(
     from bot.app import build_web_client
     from bot.scheduler import worker_id
     from bot.slack.notifier import SlackNotifier
-    from core.pipeline.preview import CapturePreviewer
+    from core.capture.preview import CapturePreviewer
 
     capture = CaptureService(capture_settings(settings))
     admin = core.grafana_client if core is not None else build_grafana_client(settings, metrics)

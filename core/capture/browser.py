@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, Playwright, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from core.pipeline.capture_errors import BrowserUnavailable
+from core.capture.capture_errors import BrowserUnavailable
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from PIL import Image
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from core.pipeline.browser import find_chromium, launch_chromium
-from core.pipeline.capture_errors import BrowserCrashed, BrowserUnavailable, CaptureError
-from core.pipeline.capture_types import CaptureRequest, CaptureResult, CaptureSettings
-from core.pipeline.dashboard_page import PageCapture, capture_page
-from core.pipeline.frames import count_distinct, frame_digest, is_blank, scale_to_width
-from core.pipeline.gif import encode_gif, gif_path, write_atomically
+from core.capture.browser import find_chromium, launch_chromium
+from core.capture.capture_errors import BrowserCrashed, BrowserUnavailable, CaptureError
+from core.capture.capture_types import CaptureRequest, CaptureResult, CaptureSettings
+from core.capture.dashboard_page import PageCapture, capture_page
+from core.capture.frames import count_distinct, frame_digest, is_blank, scale_to_width
+from core.capture.gif import encode_gif, gif_path, write_atomically
 
 __all__ = ["CaptureRequest", "CaptureResult", "CaptureService", "CaptureSettings"]
 

@@ -20,9 +20,9 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page, Request, R
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from core.pipeline.capture_errors import BrowserCrashed, CaptureAuthError, CaptureError, CaptureTimeout
-from core.pipeline.capture_types import CaptureRequest, CaptureSettings
-from core.pipeline.tour import PanelBox, TourStep, describe, plan_tour
+from core.capture.capture_errors import BrowserCrashed, CaptureAuthError, CaptureError, CaptureTimeout
+from core.capture.capture_types import CaptureRequest, CaptureSettings
+from core.capture.tour import PanelBox, TourStep, describe, plan_tour
 from core.secret import Secret
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import imageio.v3 as iio
 import numpy as np
 from PIL import Image
 
-from core.pipeline.frames import scale_to_width
+from core.capture.frames import scale_to_width
 
 _SAFE_UID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 # The palette is built from every frame at this fraction of its size: plenty to find a UI's colours,

@@ -1,11 +1,11 @@
-"""The pipeline's Previewer port on top of the capture service (one browser, one thread)."""
+"""The pipeline's Previewer port implemented on the capture service (one browser, one thread)."""
 
 from __future__ import annotations
 
+from core.capture.capture import CaptureService
+from core.capture.capture_errors import CaptureAuthError
+from core.capture.capture_types import CaptureRequest
 from core.grafana.capture_token import CaptureTokens
-from core.pipeline.capture import CaptureService
-from core.pipeline.capture_errors import CaptureAuthError
-from core.pipeline.capture_types import CaptureRequest
 from core.pipeline.ports import PreviewResult
 from core.secret import Secret
 

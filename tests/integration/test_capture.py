@@ -29,10 +29,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from core.pipeline import browser as browser_module
-from core.pipeline.browser import find_chromium
-from core.pipeline.capture import CaptureRequest, CaptureResult, CaptureService, CaptureSettings
-from core.pipeline.capture_errors import BrowserUnavailable, CaptureAuthError, CaptureError, CaptureTimeout
+from core.capture import browser as browser_module
+from core.capture.browser import find_chromium
+from core.capture.capture import CaptureRequest, CaptureResult, CaptureService, CaptureSettings
+from core.capture.capture_errors import BrowserUnavailable, CaptureAuthError, CaptureError, CaptureTimeout
 from core.secret import Secret
 
 TOKEN = "glsa_test_SECRET_9f8e7d6c5b4a3210"

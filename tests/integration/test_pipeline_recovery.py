@@ -14,6 +14,9 @@ from bot.app import build_web_client
 from bot.config import load_settings
 from bot.slack.notifier import SlackNotifier
 from core.authz import Actor
+from core.capture.capture import CaptureService
+from core.capture.capture_types import CaptureSettings
+from core.capture.preview import CapturePreviewer
 from core.context import CoreContext
 from core.crypto import CredentialCipher
 from core.db.embedded import EmbeddedPostgres
@@ -23,10 +26,7 @@ from core.db.provisioning import DbServer
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
 from core.pipeline import scanner, worker
-from core.pipeline.capture import CaptureService
-from core.pipeline.capture_types import CaptureSettings
 from core.pipeline.ports import Ports
-from core.pipeline.preview import CapturePreviewer
 from core.registration import register
 from core.secret import Secret
 from tests.conftest import owner_login, server_data_dir

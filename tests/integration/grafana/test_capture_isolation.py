@@ -12,6 +12,10 @@ from typing import Any
 
 import pytest
 
+from core.capture.browser import find_chromium
+from core.capture.capture import CaptureService, CaptureSettings
+from core.capture.capture_errors import BrowserUnavailable
+from core.capture.preview import CapturePreviewer
 from core.crypto import CredentialCipher
 from core.grafana.capture_store import DbCaptureTokenStore, grafana_key
 from core.grafana.capture_token import CAPTURE_ACCOUNT, CaptureTokens
@@ -19,10 +23,6 @@ from core.grafana.client import GrafanaClient
 from core.grafana.introspect import describe_table
 from core.grafana.provisioning import ensure_user_grafana
 from core.grafana.templates import build_dashboard
-from core.pipeline.browser import find_chromium
-from core.pipeline.capture import CaptureService, CaptureSettings
-from core.pipeline.capture_errors import BrowserUnavailable
-from core.pipeline.preview import CapturePreviewer
 from core.secret import Secret
 from tests.fakes.grafana import GrafanaFake, RecordedRequest
 from tests.integration.grafana import sample_tables
