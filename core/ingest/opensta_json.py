@@ -87,6 +87,7 @@ class _Buffer:
                 self.pos = m.start()
                 return self.text[self.pos]
             self.pos = len(self.text)
+            self.compact()  # drop the blanks so a long run of them is never copied again on each fill
             if not self.fill():
                 return ""
 
