@@ -84,6 +84,10 @@ class Dashboard(Base):
     kind: Mapped[str] = mapped_column(String(8))
     database_name: Mapped[str] = mapped_column(String(63))
     table_name: Mapped[str] = mapped_column(String(63))
+    # The table's pg_class oid when the scanner last saw it: a renamed table keeps its dashboard.
+    table_oid: Mapped[int | None] = mapped_column(BigInteger)
+    # Set when a listing no longer finds the table (dropped); the dashboard is kept, never re-posted.
+    table_dropped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     grafana_uid: Mapped[str | None] = mapped_column(String(40))
     grafana_url: Mapped[str | None] = mapped_column(Text)
     gif_path: Mapped[str | None] = mapped_column(Text)
@@ -129,6 +133,32 @@ class RetainedName(Base):
     slack_user_id: Mapped[str | None] = mapped_column(String(32))
     deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     deleted_by: Mapped[str] = mapped_column(String(64))
+
+
+class ScanCounter(Base):
+    """The write counters of one user database when the scanner last listed it (pg_stat_database)."""
+
+    __tablename__ = "scan_counters"
+
+    database_name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    tup_inserted: Mapped[int] = mapped_column(BigInteger)
+    tup_updated: Mapped[int] = mapped_column(BigInteger)
+    tup_deleted: Mapped[int] = mapped_column(BigInteger)
+    stats_reset: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    listed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ScanState(Base):
+    """One row: when every database was last listed, and the server start time seen then."""
+
+    __tablename__ = "scan_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_full_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    server_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("id = 1", name="scan_state_single_row"),)
 
 
 class AuditEntry(Base):
