@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 
+from core.errors import Refusal
 from core.secret import Secret
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
@@ -26,7 +27,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
-class SettingsError(Exception):
+class SettingsError(Refusal):
+    """Bad or missing settings: the operator's input, named one problem per line."""
+
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems

@@ -13,7 +13,7 @@ from slack_bolt import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from core.errors import EdabotError, NotAllowed
+from core.errors import NotAllowed, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def stranger_reason(client: WebClient, user_id: str) -> str | None:
         error = str(exc.response.get("error", "error"))
         if error in ("user_not_found", "user_not_visible"):
             return "Slack does not show this account to the workspace"
-        raise EdabotError(f"Slack could not say who {user_id} is (users.info: {error}); try again later.") from exc
+        raise Unavailable(f"Slack could not say who {user_id} is (users.info: {error}); try again later.") from exc
     if user.get("is_stranger"):
         return "it is an external (Slack Connect) account from another organisation"
     team = user.get("team_id")

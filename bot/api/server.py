@@ -14,11 +14,13 @@ import time
 import uvicorn
 from starlette.types import ASGIApp
 
+from core.errors import Unavailable
+
 log = logging.getLogger(__name__)
 
 
-class ApiServerError(RuntimeError):
-    pass
+class ApiServerError(Unavailable):
+    """The REST API cannot listen (address taken, bad HOST) or did not start."""
 
 
 class ApiServer:

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from core.errors import Unavailable
+
 SYSTEM_USER = "edabot-pg"
 SUPERUSER = "postgres"
 
 
-class EmbeddedPostgresError(RuntimeError):
+class EmbeddedPostgresError(Unavailable):
     """The embedded server could not be initialised or started; the message says why."""
 
 

@@ -5,11 +5,14 @@ Every message names Grafana, the request path and what to fix; none ever contain
 
 from __future__ import annotations
 
-from core.errors import EdabotError
+from core.errors import Unavailable
 
 
-class GrafanaError(EdabotError):
-    """Base class. `status` is the HTTP status when Grafana answered, else None."""
+class GrafanaError(Unavailable):
+    """Base class. `status` is the HTTP status when Grafana answered, else None.
+
+    Every Grafana failure is Unavailable: down, a wrong token, or Grafana in a state only its admin can fix
+    (a foreign object in the way); none is the user's input, and the same request works once Grafana does."""
 
     def __init__(self, message: str, *, path: str, status: int | None = None) -> None:
         super().__init__(message)

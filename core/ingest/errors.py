@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from core.errors import Invalid
 
-class ReportParseError(Exception):
+
+class ReportParseError(Invalid):
     """A report could not be read: names the file, the line, what was expected and what was found.
 
     ``internal`` is True when the error wraps an unexpected failure inside a parser (a bug), so tests

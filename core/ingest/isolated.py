@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 
 from core.db.provisioning import OWNER_PATH
+from core.errors import DatabaseUnavailable
 from core.ingest.errors import ReportParseError
 from core.ingest.loader import IngestError, LoadResult, ingest_file
 
@@ -57,7 +58,7 @@ def _load_as_owner(login_url: str, path: str, kind: str, table: str | None) -> L
             "split the report or ask an admin"
         ) from None
     except psycopg.OperationalError as exc:
-        raise IngestError(f"cannot reach your database: {_first_line(exc)}") from None
+        raise DatabaseUnavailable(f"cannot reach your database: {_first_line(exc)}") from None
     except psycopg.Error as exc:
         raise IngestError(f"your database refused the report: {_first_line(exc)}") from None
 
@@ -69,7 +70,8 @@ def _first_line(exc: BaseException) -> str:
 
 def load_in_child(login_url: str, path: Path, *, kind: str, table: str | None) -> LoadResult:
     """Run the load in a fresh child (forkserver: the bot has threads, which fork would copy mid-flight).
-    Raises ReportParseError or IngestError like the in-process load."""
+    Raises ReportParseError or IngestError like the in-process load, DatabaseUnavailable when the
+    user's database cannot be reached."""
     context = multiprocessing.get_context("forkserver")
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_limit_memory) as pool:

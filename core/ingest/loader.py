@@ -25,6 +25,7 @@ import psycopg
 from psycopg import sql
 from psycopg.copy import Copy, FileWriter, QueuedLibpqWriter
 
+from core.errors import Invalid
 from core.ingest.formats import ReportFormat, ReportKind, kind_for
 from core.ingest.records import POINTS_TABLE, Fact, ParsedReport, PathPoint, RunInfo, TimingPath
 from core.ingest.reports import open_report
@@ -46,7 +47,7 @@ _PRIMARY_BY_FORMAT: dict[ReportFormat, tuple[str, ...]] = {
 }
 
 
-class IngestError(Exception):
+class IngestError(Invalid):
     """The report parsed but cannot be stored as asked (e.g. the requested table already exists)."""
 
 
