@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from core.channels import ChannelUnavailable
-from core.errors import EdabotError
+from core.errors import Refusal, Unavailable
 
 PAGE_SIZE = 1000  # Slack's cap for conversations.members; fewer round trips for large channels
 MAX_PAGES = 100  # 100,000 members: beyond that something is wrong, not a channel
@@ -17,7 +17,7 @@ MAX_PAGES = 100  # 100,000 members: beyond that something is wrong, not a channe
 HIDDEN = frozenset({"channel_not_found", "not_in_channel"})
 
 
-class CheckTooSlow(Exception):
+class CheckTooSlow(Unavailable):
     """A bounded check ran out of time before Slack answered; the caller decides later instead."""
 
 
@@ -55,7 +55,7 @@ class SlackChannelDirectory:
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return False
-        raise EdabotError(f"Channel {channel_id} has too many members to check; choose a smaller channel.")
+        raise Refusal(f"Channel {channel_id} has too many members to check; choose a smaller channel.")
 
     def _page(self, channel_id: str, cursor: str | None) -> dict[str, Any]:
         try:
@@ -72,13 +72,13 @@ class SlackChannelDirectory:
                 raise ChannelUnavailable(f"{channel_id} is not a channel edabot can post notifications to.") from exc
             if error == "missing_scope":
                 needed = exc.response.get("needed") or "channels:read, groups:read"
-                raise EdabotError(
+                raise Unavailable(
                     f"edabot lacks the Slack scope {needed} to check channel members: reinstall the app from "
                     "manifest.json."
                 ) from exc
-            raise EdabotError(f"Slack could not list the members of {channel_id} ({error}); try again later.") from exc
+            raise Unavailable(f"Slack could not list the members of {channel_id} ({error}); try again later.") from exc
         except OSError as exc:  # timeouts and dropped connections (urllib raises OSError subclasses)
             if self._deadline is not None:
                 raise CheckTooSlow(channel_id) from exc
-            raise EdabotError(f"Slack did not answer about channel {channel_id}; try again later.") from exc
+            raise Unavailable(f"Slack did not answer about channel {channel_id}; try again later.") from exc
         return dict(response.data) if isinstance(response.data, dict) else {}

@@ -35,10 +35,10 @@ def _channel_problem(directory: SlackChannelDirectory, by_admin: bool, user_id: 
     quick = ChannelPolicy(directory.bounded(ACK_BUDGET_S), by_admin=by_admin)
     try:
         require_member_channel(quick, owner_slack_id=user_id, channel_id=channel_id)
+    except CheckTooSlow:  # an Unavailable too: caught first, since here it means "decide at save time"
+        return None
     except EdabotError as exc:
         return str(exc)
-    except CheckTooSlow:
-        return None
     return None
 
 
