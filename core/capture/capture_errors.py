@@ -6,11 +6,12 @@ do about it; none ever contains the Grafana token.
 
 from __future__ import annotations
 
-from core.errors import EdabotError
+from core.errors import Unavailable
 
 
-class CaptureError(EdabotError):
-    """A preview could not be captured; `str(error)` is safe to show to the user."""
+class CaptureError(Unavailable):
+    """A preview could not be captured; `str(error)` is safe to show to the user. Unavailable: the browser
+    or the dashboard failed, and a later capture may work."""
 
 
 class CaptureTimeout(CaptureError):

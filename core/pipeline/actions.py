@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from core.context import CoreContext
 from core.db.models import Dashboard, User
+from core.errors import NotFound
 from core.pipeline import states
 from core.pipeline.machine import DashboardState
-from core.pipeline.ports import NotifyError, Ports, Posted
+from core.pipeline.ports import Ports, Posted
 from core.pipeline.worker import Snapshot, snapshot_of
 
 
@@ -15,7 +16,7 @@ def _job_for(ctx: CoreContext, dashboard_id: int) -> tuple[Snapshot, str, str]:
     with ctx.db.session() as session:
         row = session.get(Dashboard, dashboard_id)
         if row is None or row.message_ts is None or row.slack_channel is None or row.grafana_uid is None:
-            raise NotifyError("this dashboard has no message to refresh yet")
+            raise NotFound("this dashboard has no message to refresh yet")
         return snapshot_of(ctx, session, row), row.slack_channel, row.message_ts
 
 
@@ -42,7 +43,7 @@ def set_muted(ctx: CoreContext, dashboard_id: int, muted: bool) -> str:
     with ctx.db.session() as session:
         row = session.get(Dashboard, dashboard_id, with_for_update=True)
         if row is None:
-            raise NotifyError("that dashboard no longer exists")
+            raise NotFound("that dashboard no longer exists")
         if muted:
             row.state = DashboardState.MUTED
         elif row.state == DashboardState.MUTED:

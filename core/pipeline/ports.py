@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.errors import Unavailable
 from core.secret import Secret
 
 
@@ -55,7 +56,7 @@ class Notifier(Protocol):
     def replace(self, job: Job, posted: Posted) -> Posted: ...
 
 
-class NotifyError(Exception):
+class NotifyError(Unavailable):
     """A send that Slack refused; the message is the fix shown to the user (e.g. invite the bot)."""
 
 

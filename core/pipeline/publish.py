@@ -43,7 +43,7 @@ class Published:
         }
 
 
-class TableGone(Exception):
+class TableGone(NotFound):
     """The table was dropped after it was detected: nothing to show any more."""
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import func
 from core import credentials
 from core.context import CoreContext
 from core.db.models import Dashboard, User
+from core.errors import Unavailable
 from core.grafana.errors import GrafanaError
 from core.pipeline import states
 from core.pipeline.machine import STOP_STATES, DashboardState
@@ -150,8 +151,8 @@ def snapshot_of(ctx: CoreContext, session: Any, row: Dashboard) -> Snapshot:
     )
 
 
-class LeaseLost(Exception):
-    """Another process holds this row now."""
+class LeaseLost(Unavailable):
+    """Another process holds this row now (Unavailable to this one; the holder carries on)."""
 
 
 # What a step returns: the changes to write to the row, under its lease, once the slow work has succeeded.
