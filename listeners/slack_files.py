@@ -13,7 +13,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
-from core.errors import EdabotError
+from core.errors import Refusal, Unavailable
 from core.secret import Secret
 
 # Slack's own upload limit is 1 GB; the parsers stream, so size only costs disk and time.
@@ -23,7 +23,7 @@ SLACK_FILE_HOST = "files.slack.com"
 DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
-class DownloadRefused(EdabotError):
+class DownloadRefused(Refusal):
     """The file was not fetched at all (no request made); the message says why."""
 
 
@@ -124,18 +124,18 @@ def download(
             ) as response,
         ):
             if response.status_code != 200:
-                raise EdabotError(
+                raise Unavailable(
                     f"could not download {name} from Slack (HTTP {response.status_code}); the bot needs the "
                     "files:read scope: reinstall the app from manifest.json"
                 )
             for chunk in response.iter_bytes(CHUNK):
                 size += len(chunk)
                 if size > MAX_DOWNLOAD_BYTES:
-                    raise EdabotError(f"{name} is larger than {MAX_DOWNLOAD_BYTES // 2**20} MB")
+                    raise Refusal(f"{name} is larger than {MAX_DOWNLOAD_BYTES // 2**20} MB")
                 out.write(chunk)
     except httpx.HTTPError as exc:
         path.unlink(missing_ok=True)
-        raise EdabotError(f"could not download {name} from Slack: {type(exc).__name__}") from exc
+        raise Unavailable(f"could not download {name} from Slack: {type(exc).__name__}") from exc
     except BaseException:
         path.unlink(missing_ok=True)
         raise
