@@ -7,22 +7,20 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.config import Settings
 from bot.metrics import CountingWebClient, Metrics
+from bot.slack.retry import slack_retry_handlers
 from bot.services import Services
 from listeners import register_listeners
 from listeners.workspace import workspace_guard
 
 
 def build_web_client(settings: Settings, token: str, metrics: Metrics | None = None) -> WebClient:
-    """Every Web API call goes to SLACK_API_URL; 429s wait for Retry-After, dropped connections retry."""
+    """Every Web API call goes to SLACK_API_URL; 429s wait for Retry-After; a dropped connection is retried
+    for reads only, so a post or an update is never sent twice behind its caller's back (bot/slack/retry.py)."""
     client = CountingWebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        timeout=15,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
+        token=token, base_url=settings.slack_api_url, timeout=15, retry_handlers=slack_retry_handlers()
     )
     client.metrics = metrics
     return client

@@ -199,9 +199,23 @@ class SlackNotifier:
     def _call(self, client: WebClient, method: str, **kwargs: Any) -> Any:
         try:
             return getattr(client, method)(**kwargs)
+        except OSError as exc:
+            # No answer (RemoteDisconnected, reset, timeout, refused): the client did not resend a write
+            # (bot/slack/retry.py), because Slack may have acted on it. The pipeline looks for the message
+            # by its metadata before it posts again.
+            raise NotifyError(
+                f"no answer from Slack to {_api_name(method)} ({type(exc).__name__}); it is retried later, "
+                "after checking whether it arrived"
+            ) from exc
         except SlackApiError as exc:
             error = str(exc.response.get("error", "error"))
             if error in CHANNEL_ERRORS:
                 channel = kwargs.get("channel") or self._settings.slack_channel_id
                 raise NotifyError(f"Slack said {error}: invite @edabot to <#{channel}> (/invite @edabot)") from exc
-            raise NotifyError(f"Slack {method.replace('_', '.')} failed: {error}") from exc
+            raise NotifyError(f"Slack {_api_name(method)} failed: {error}") from exc
+
+
+def _api_name(method: str) -> str:
+    """Slack's name for a WebClient method (chat_postMessage -> chat.postMessage); files_upload_v2 is
+    slack_sdk's own three-call upload and keeps its name."""
+    return method if method == "files_upload_v2" else method.replace("_", ".")

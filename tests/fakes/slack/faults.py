@@ -1,4 +1,4 @@
-"""Fault injection: make the next N calls of a method fail, slow down or rate-limit."""
+"""Fault injection: make the next N calls of a method fail, slow down, rate-limit, or go unanswered."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ class Injection:
     delay: float | None = None
     remaining: int | None = 1  # None = until cleared
     body: Any = None  # overrides the generated body (dict -> JSON, str -> text)
+    # Serve the request in full (a message is stored), then close the connection without answering: the
+    # client cannot tell whether Slack acted on it, as when production sees RemoteDisconnected.
+    drop_after_accept: bool = False
 
     @property
     def answers(self) -> bool:

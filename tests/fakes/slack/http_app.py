@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Awaitable, Callable
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
@@ -19,10 +20,28 @@ from .faults import FILE_DOWNLOAD, RESPONSE_URL, UPLOAD_URL, Injection
 from .records import RecordedRequest
 
 MAX_BODY = 256 * 1024 * 1024
+# Set by a drop_after_accept injection: the request is served, then its connection closed unanswered.
+_DROP = web.RequestKey("drop_after_accept", bool)
+_RECORD = web.RequestKey("recorded_request", RecordedRequest)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def _drop_after_accept(request: web.Request, handler: Handler) -> web.StreamResponse:
+    response = await handler(request)
+    if request.get(_DROP):
+        record = request.get(_RECORD)
+        if record is not None:
+            record.status, record.response, record.dropped = None, None, True
+        # Closed before a byte of the answer is written; aiohttp then discards the response quietly.
+        if request.transport is not None:
+            request.transport.close()
+    return response
 
 
 def build_http_app(ctx: SimContext) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_drop_after_accept])
     routes = _Routes(ctx)
     app.router.add_route("*", "/api/{method}", routes.api)
     app.router.add_post("/upload/{file_id}", routes.upload)
@@ -78,14 +97,17 @@ class _Routes:
             **kw,
         )
         self.ctx.requests.add(record)
+        request[_RECORD] = record
         return record
 
-    async def _injected(self, method: str) -> web.Response | None:
+    async def _injected(self, request: web.Request, method: str) -> web.Response | None:
         injection: Injection | None = self.ctx.faults.take(method)
         if injection is None:
             return None
         if injection.delay:
             await asyncio.sleep(injection.delay)
+        if injection.drop_after_accept:
+            request[_DROP] = True
         if not injection.answers:
             return None
         return _respond(injection.http_status(), injection.response_body(), injection.response_headers())
@@ -125,7 +147,7 @@ class _Routes:
         token = _bearer(request) or query.get("token") or (None if json_body else body.get("token"))
         args = {k: v for k, v in {**query, **body}.items() if k != "token"}
         record = await self._record(request, method, raw, args, token=token, json_body=json_body)
-        injected = await self._injected(method)
+        injected = await self._injected(request, method)
         if injected is not None:
             return self._finish(record, injected)
         if bad_json:
@@ -146,7 +168,7 @@ class _Routes:
         raw = await request.read()
         file_id = request.match_info["file_id"]
         record = await self._record(request, UPLOAD_URL, raw, {"file_id": file_id})
-        injected = await self._injected(UPLOAD_URL)
+        injected = await self._injected(request, UPLOAD_URL)
         if injected is not None:
             return self._finish(record, injected)
         status, text = filestore.accept_upload(self.ctx, file_id, raw, request.headers.get("Content-Type", ""))
@@ -156,7 +178,7 @@ class _Routes:
         key = request.match_info["key"]
         file_id = key.split("-", 1)[1] if "-" in key else key
         record = await self._record(request, FILE_DOWNLOAD, b"", {"file_id": file_id}, token=_bearer(request))
-        injected = await self._injected(FILE_DOWNLOAD)
+        injected = await self._injected(request, FILE_DOWNLOAD)
         if injected is not None:
             return self._finish(record, injected)
         outcome = filestore.authorize_download(self.ctx, request.headers.get("Authorization"), file_id)
@@ -182,7 +204,7 @@ class _Routes:
             posted = None
         args = {"rid": rid, "url": str(request.url), **(posted if isinstance(posted, dict) else {})}
         record = await self._record(request, RESPONSE_URL, raw, args)
-        injected = await self._injected(RESPONSE_URL)
+        injected = await self._injected(request, RESPONSE_URL)
         if injected is not None:
             return self._finish(record, injected)
         status, text = responses.handle_post(self.ctx, rid, raw, request.headers.get("Content-Type", ""))

@@ -25,6 +25,7 @@ class RecordedRequest:
     # Filled in once the simulator has answered, so tests can see what the product received.
     status: int | None = None
     response: Any = None
+    dropped: bool = False  # served, then the connection closed before the answer (drop_after_accept)
 
 
 @dataclass(frozen=True)

@@ -371,12 +371,15 @@ class SlackSimulator(UserActions):
         delay: float | None = None,
         times: int | None = 1,
         body: Any = None,
+        drop_after_accept: bool = False,
     ) -> Injection:
         """Make the next `times` calls of `method` fail or stall (None = until cleared).
 
         `method` is an API method name, or faults.UPLOAD_URL / RESPONSE_URL / FILE_DOWNLOAD.
+        `drop_after_accept`: do what the call asks (store the message, complete the upload), then close
+        the connection without answering.
         """
-        injection = Injection(method, error, status, retry_after, delay, times, body)
+        injection = Injection(method, error, status, retry_after, delay, times, body, drop_after_accept)
         return self._ctx.faults.add(injection)
 
     def clear_injections(self, method: str | None = None) -> None:
