@@ -121,15 +121,18 @@ def json_memory_budget(size: int) -> int:
     return min(max(JSON_MEMORY_FACTOR * size, JSON_MEMORY_FLOOR), JSON_MEMORY_CEILING)
 
 
-def check_json_memory(raw: bytes, text_bytes: int, char_width: int, cursor: Cursor, line_no: int) -> None:
-    """Refuse JSON whose decoded values would take more than the memory budget for its size.
+def check_json_memory(
+    raw: bytes, text_bytes: int, char_width: int, cursor: Cursor, line_no: int, file_size: int | None = None
+) -> None:
+    """Refuse JSON text ``raw`` whose decoded values would take more than the memory budget.
 
     ``text_bytes`` is what the decoded text itself takes, ``char_width`` the widest character it holds
-    (1, 2 or 4 bytes): decoded strings take at most that per character.
+    (1, 2 or 4 bytes): decoded strings take at most that per character. The budget is the file's:
+    ``file_size`` when ``raw`` is one value of a larger file (its size by default).
     """
     shape = json_shape(raw)
     need = shape.decoded_bytes(text_bytes, char_width)
-    budget = json_memory_budget(shape.size)
+    budget = json_memory_budget(shape.size if file_size is None else max(file_size, shape.size))
     if need > budget:
         raise memory_error(cursor, shape, need, budget, line_no)
 

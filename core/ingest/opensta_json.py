@@ -9,6 +9,7 @@ decode it, so one huge path of tiny objects cannot blow up memory either.
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import re
 import sys
@@ -52,6 +53,8 @@ class _Buffer:
         self.bytes_read = 0
         self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
         self.json = json.JSONDecoder(object_pairs_hook=pairs_hook, parse_constant=reject_constant)
+        # The memory budget of one value is the whole file's (paths are released as they are yielded).
+        self.file_size = _remaining_size(stream)
 
     def line(self, pos: int | None = None) -> int:
         return self.lines_before + self.text.count("\n", 0, self.pos if pos is None else pos) + 1
@@ -108,7 +111,12 @@ class _Buffer:
             if window > _CHECK_FROM_CHARS and window > checked:
                 text = self.text[self.pos :]
                 check_json_memory(
-                    text.encode("utf-8"), sys.getsizeof(self.text), char_width(text), self.cursor, self.line()
+                    text.encode("utf-8"),
+                    sys.getsizeof(self.text),
+                    char_width(text),
+                    self.cursor,
+                    self.line(),
+                    max(self.file_size or 0, self.bytes_read),
                 )
                 checked = window
             try:
@@ -130,6 +138,20 @@ class _Buffer:
                 continue
             self.pos = end
             return value, start
+
+
+def _remaining_size(stream: BinaryIO) -> int | None:
+    """Bytes from the stream's position to its end, or None when it cannot seek (then what was read so
+    far stands in for the file's size)."""
+    try:
+        if not stream.seekable():
+            return None
+        here = stream.tell()
+        end = stream.seek(0, io.SEEK_END)
+        stream.seek(here)
+    except (OSError, ValueError):
+        return None
+    return end - here
 
 
 def parse(stream: BinaryIO, ctx: ParseContext) -> Iterator[Fact]:

@@ -181,3 +181,33 @@ def test_real_json_reports_are_far_below_the_limit_even_minified(relative: str) 
     for doc in (raw[start : start + end], minified):
         estimate = json_shape(doc).decoded_bytes(sys.getsizeof(doc.decode()), 1)
         assert estimate <= JSON_MEMORY_FACTOR * max(len(doc), 64 << 10), relative
+
+
+def _long_paths(count: int, points: int, indent: int | None) -> bytes:
+    """OpenSTA -format json paths through ``points`` cells each, shaped like the real report's points."""
+    chain = [
+        {
+            "instance": f"u{i}",
+            "cell": "sky130_fd_sc_hd__buf_1",
+            "verilog_src": "",
+            "pin": f"u{i}/X",
+            "net": f"n{i}",
+            "arrival": 1e-11 * i,
+            "slew": 3e-11,
+            "capacitance": 2e-15,
+        }
+        for i in range(points)
+    ]
+    path = {"path_group": "clk", "path_type": "max", "startpoint": "u0/X", "endpoint": f"u{points - 1}/X"}
+    path |= {"data_arrival_time": 1e-11 * points, "required_time": 1e-9, "slack": 1e-9, "source_path": chain}
+    separators = (",", ":") if indent is None else None
+    return json.dumps({"checks": [path] * count}, indent=indent, separators=separators).encode()
+
+
+@pytest.mark.parametrize("indent", [2, None], ids=["pretty", "minified"])
+def test_real_shaped_paths_of_a_thousand_points_are_not_refused(indent: int | None) -> None:
+    # Each path is past the size (128 KiB) from which a value is measured before it is decoded.
+    doc = _long_paths(8, 1000, indent)
+    assert len(doc) > 8 * (128 << 10)
+    facts = parse_bytes(doc, source_name="paths.json").collect()
+    assert [len(p.points) for p in facts.timing_paths] == [1000] * 8
