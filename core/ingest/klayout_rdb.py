@@ -1,7 +1,9 @@
 """KLayout report databases (.lyrdb, OpenLane drc.klayout.xml), read incrementally with a pull parser.
 
 Items are turned into violations as soon as they close and are then dropped from the tree, so memory
-stays flat however many markers a DRC run produced (notes §3.2).
+stays flat however many markers a DRC run produced (notes §3.2). The elements still in the tree are
+counted, and a document that keeps more of them open than the JSON reports' memory budget allows
+(json_input.json_memory_budget of what was read so far) is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import BinaryIO, cast
 from core.ingest.context import ParseContext
 from core.ingest.drc_rules import category_for, layer_from_rule
 from core.ingest.errors import shorten
+from core.ingest.json_input import JSON_MEMORY_CEILING, JSON_MEMORY_FACTOR, JSON_MEMORY_FLOOR, json_memory_budget
 from core.ingest.records import DrcSummary, DrcViolation, Fact
 
 _CHUNK = 1 << 16
@@ -22,6 +25,8 @@ _CHUNK = 1 << 16
 # no comma after it would be rescanned from each of its digits, which is quadratic.
 _COORD = r"(-?\d++(?:\.\d++)?(?:[eE][-+]?\d++)?)"
 _PAIR_RE = re.compile(rf"(?<!\d){_COORD}\s*+,\s*+{_COORD}")
+# What one element in the tree takes, an upper bound (a million empty elements take about 90 MB).
+_ELEMENT_BYTES = 120
 # A DTD can declare entities that expand without bound; report databases never carry one.
 _FORBIDDEN = (b"<!DOCTYPE", b"<!ENTITY")
 
@@ -95,6 +100,8 @@ def parse(stream: BinaryIO, ctx: ParseContext) -> Iterator[Fact]:
     root_seen = False
     tail = b""
     total = 0
+    live = 0  # elements in the tree: started, not yet dropped with their item or cleared
+    max_live = json_memory_budget(0) // _ELEMENT_BYTES
 
     def events() -> Iterator[tuple[str, ET.Element]]:
         try:
@@ -110,8 +117,17 @@ def parse(stream: BinaryIO, ctx: ParseContext) -> Iterator[Fact]:
         return cursor.error("well-formed report-database XML", f"{exc.msg.split(':')[0]} at column {col + 1}", line)
 
     def handle(event: str, elem: ET.Element) -> Iterator[Fact]:
-        nonlocal root_seen
+        nonlocal root_seen, live
         if event == "start":
+            live += 1
+            if live > max_live:
+                raise cursor.error(
+                    f"a report database with at most {max_live} elements open at once ({JSON_MEMORY_FACTOR}x the "
+                    f"bytes read so far at {_ELEMENT_BYTES} bytes an element, at least {JSON_MEMORY_FLOOR >> 20} MiB "
+                    f"and at most {JSON_MEMORY_CEILING // 10**6} MB)",
+                    f"{live} elements open after {total} bytes (one item or section holding too many)",
+                    0,
+                )
             if not stack:
                 if elem.tag != "report-database":
                     raise cursor.error("a <report-database> root element", shorten(f"<{elem.tag}>"), cursor.line_no)
@@ -133,11 +149,14 @@ def parse(stream: BinaryIO, ctx: ParseContext) -> Iterator[Fact]:
             full = ".".join(n for n in category_names if n)
             descriptions[full] = _text(elem.find("description"))
             category_names.pop()
+            live -= _size(elem) - 1
             elem.clear()
         elif tag == "item" and parent.tag == "items":
             yield _violation(elem, descriptions, counts)
+            live -= _size(elem)
             parent.remove(elem)  # drop the item so the tree does not grow with the report
         elif tag == "cells" and parent.tag == "report-database":
+            live -= _size(elem) - 1
             elem.clear()
 
     while True:
@@ -145,6 +164,7 @@ def parse(stream: BinaryIO, ctx: ParseContext) -> Iterator[Fact]:
         if not chunk:
             break
         total += len(chunk)
+        max_live = json_memory_budget(total) // _ELEMENT_BYTES
         window = tail + chunk
         for bad in _FORBIDDEN:
             at = window.find(bad)
@@ -170,6 +190,11 @@ def parse(stream: BinaryIO, ctx: ParseContext) -> Iterator[Fact]:
         yield DrcSummary(checker="klayout", rule=rule, count=counts.pop(rule, 0), description=description)
     for rule, count in counts.items():
         yield DrcSummary(checker="klayout", rule=rule, count=count)
+
+
+def _size(elem: ET.Element) -> int:
+    """The element and everything under it."""
+    return sum(1 for _ in elem.iter())
 
 
 def _under(stack: list[ET.Element], tag: str) -> bool:
