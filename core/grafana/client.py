@@ -1,16 +1,19 @@
 """A small httpx client for the legacy Grafana HTTP API (`/api/...`) calls edabot needs.
 
 Everything Grafana-specific about transport lives here: the Bearer token, the org header, timeouts,
-retries (connection errors and 5xx only), and translation of Grafana's answers into
+retries (connection errors, 5xx, and 429 after its Retry-After), and translation of Grafana's answers into
 `core.grafana.errors`. A `/apis` (k8s-style) backend could later sit behind the same methods.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -73,6 +76,23 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds from now: delta-seconds or an HTTP date (RFC 9110 §10.2.3); None when absent
+    or unreadable (the caller then backs off as for any other failure)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # HTTP dates are GMT
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
 def _as_token(token: Secret | str) -> Secret:
     return token if isinstance(token, Secret) else GrafanaToken(token)
 
@@ -82,6 +102,12 @@ class GrafanaClient:
 
     `token=` on every call overrides the default token for that call only, so a user's own
     GRAFANA_API_KEY credential can be used for that user's dashboards.
+
+    Retries stay within one budget: at most `max_attempts` tries, and no wait longer than
+    `max_backoff_seconds`. Between tries the wait is drawn from [0, min(max_backoff_seconds,
+    backoff_seconds * 2**retry)] ("full jitter": several processes failing together do not come back in
+    step), or is exactly the Retry-After of a 429; a Retry-After beyond the budget ends the call at once.
+    `sleep` and `uniform` (random.uniform's signature) are there for tests to record and fix the waits.
     """
 
     def __init__(
@@ -96,6 +122,7 @@ class GrafanaClient:
         max_backoff_seconds: float = 8.0,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        uniform: Callable[[float, float], float] = random.uniform,
         _http: httpx.Client | None = None,
     ) -> None:
         if max_attempts < 1:
@@ -107,6 +134,7 @@ class GrafanaClient:
         self._backoff = backoff_seconds
         self._max_backoff = max_backoff_seconds
         self._sleep = sleep
+        self._uniform = uniform
         self._owns_http = _http is None
         self._http = _http or httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(timeout), transport=transport)
 
@@ -374,22 +402,39 @@ class GrafanaClient:
                 ) from exc
             except httpx.TransportError as exc:
                 if attempt < self._max_attempts:
-                    self._pause(attempt, method, path, type(exc).__name__)
+                    self._pause(self._backoff_delay(attempt), attempt, method, path, type(exc).__name__)
                     continue
                 raise GrafanaUnavailable(
                     f"Grafana at {self.base_url} did not answer {method} {path} after {attempt} attempts "
                     f"({type(exc).__name__}); check GRAFANA_BASE_URL and that Grafana is running",
                     path=path,
                 ) from exc
+            if response.status_code == 429 and attempt < self._max_attempts:
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                if wait is not None and wait > self._max_backoff:
+                    # Asking again sooner would only be refused again; the caller's own retry comes later.
+                    raise GrafanaUnavailable(
+                        f"Grafana is rate limiting {method} {path} and asked to wait {wait:.0f} s (Retry-After), "
+                        f"longer than edabot waits within one call ({self._max_backoff:.0f} s); it is tried "
+                        "again later. If this persists, raise Grafana's rate limits for edabot's service account",
+                        path=path,
+                        status=429,
+                    )
+                delay = wait if wait is not None else self._backoff_delay(attempt)
+                self._pause(delay, attempt, method, path, "HTTP 429")
+                continue
             if response.status_code >= 500 and attempt < self._max_attempts:
-                self._pause(attempt, method, path, f"HTTP {response.status_code}")
+                self._pause(self._backoff_delay(attempt), attempt, method, path, f"HTTP {response.status_code}")
                 continue
             log.debug("grafana %s %s -> %s", method, path, response.status_code)
             return response
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 
-    def _pause(self, attempt: int, method: str, path: str, why: str) -> None:
-        delay = min(self._backoff * 2 ** (attempt - 1), self._max_backoff)
+    def _backoff_delay(self, attempt: int) -> float:
+        """Full jitter over the capped exponential step for the `attempt`-th try that failed (1-based)."""
+        return self._uniform(0.0, min(self._max_backoff, self._backoff * 2 ** (attempt - 1)))
+
+    def _pause(self, delay: float, attempt: int, method: str, path: str, why: str) -> None:
         log.warning("grafana %s %s failed (%s); retry %d in %.2fs", method, path, why, attempt, delay)
         self._sleep(delay)
 
@@ -450,6 +495,13 @@ class GrafanaClient:
             error = GrafanaNotFound(
                 f"Grafana has no such object for {where} ({detail}); it may have been deleted in Grafana "
                 "(or GRAFANA_ORG_ID names another organisation): run the step that creates it again",
+                path=path,
+                status=status,
+            )
+        elif status == 429:
+            error = GrafanaUnavailable(
+                f"Grafana is rate limiting {where} ({detail}) after {self._max_attempts} attempts; it is tried "
+                "again later. If this persists, raise Grafana's rate limits for edabot's service account",
                 path=path,
                 status=status,
             )

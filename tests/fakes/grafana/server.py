@@ -34,6 +34,7 @@ class Fault:
     delay: float = 0.0
     method: str | None = None
     drop: bool = False
+    headers: dict[str, str] | None = None  # sent with `status` (e.g. Retry-After with a 429)
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -153,10 +154,12 @@ class GrafanaFake:
         delay: float = 0.0,
         method: str | None = None,
         drop: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Fault:
         """Make matching requests wait `delay` s, then answer `status`/`body` (dict: JSON; str/bytes: raw)
-        or drop the connection; with neither, they proceed normally after the delay."""
-        fault = Fault(path_prefix, status, body, times, delay, method, drop)
+        with `headers`, or drop the connection; with neither, they proceed normally after the delay.
+        Faults for the same requests apply in the order they were injected."""
+        fault = Fault(path_prefix, status, body, times, delay, method, drop, headers)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -272,9 +275,11 @@ def _make_handler(fake: GrafanaFake) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def _send_json(self, status: int, payload: Any, *, pretty: bool = False) -> None:
+        def _send_json(
+            self, status: int, payload: Any, *, pretty: bool = False, extra: dict[str, str] | None = None
+        ) -> None:
             text = json.dumps(payload, indent=2 if pretty else None)
-            self._send(status, text.encode(), "application/json")
+            self._send(status, text.encode(), "application/json", extra)
 
         def _drop(self) -> None:
             self.close_connection = True
@@ -336,10 +341,10 @@ def _make_handler(fake: GrafanaFake) -> type[BaseHTTPRequestHandler]:
                 if fault.status is not None:
                     payload = fault.body if fault.body is not None else {"message": "injected failure"}
                     if isinstance(payload, (dict, list)):
-                        self._send_json(fault.status, payload)
+                        self._send_json(fault.status, payload, extra=fault.headers)
                     else:
                         data = payload.encode() if isinstance(payload, str) else payload
-                        self._send(fault.status, data, "text/html; charset=utf-8")
+                        self._send(fault.status, data, "text/html; charset=utf-8", fault.headers)
                     return fault.status
             if path == "/api/health":
                 return self._api(method, path, query, fake.state.health, pretty=True)

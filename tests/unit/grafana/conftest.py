@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +22,20 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
+class Jitter:
+    """The client's random source: records each range it draws a backoff from, draws from a seeded
+    generator so a failing test fails the same way again."""
+
+    def __init__(self, seed: int = 14) -> None:
+        self.ceilings: list[float] = []
+        self._random = random.Random(seed)
+
+    def __call__(self, low: float, high: float) -> float:
+        assert low == 0.0, "full jitter draws from zero"
+        self.ceilings.append(high)
+        return self._random.uniform(low, high)
+
+
 @pytest.fixture
 def fake() -> Iterator[GrafanaFake]:
     with GrafanaFake() as grafana:
@@ -33,6 +48,11 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def client(fake: GrafanaFake, sleeps: Sleeps) -> Iterator[GrafanaClient]:
-    with GrafanaClient(fake.base_url, fake.token, timeout=2.0, sleep=sleeps) as grafana:
+def jitter() -> Jitter:
+    return Jitter()
+
+
+@pytest.fixture
+def client(fake: GrafanaFake, sleeps: Sleeps, jitter: Jitter) -> Iterator[GrafanaClient]:
+    with GrafanaClient(fake.base_url, fake.token, timeout=2.0, sleep=sleeps, uniform=jitter) as grafana:
         yield grafana

@@ -1,5 +1,6 @@
 """GrafanaClient against the loopback fake: Grafana's answers become the project's exceptions, with
-messages that name the path and the fix and never the token; only connection errors and 5xx retry."""
+messages that name the path and the fix and never the token; only connection errors, 5xx and 429 retry,
+with full-jitter backoff (429: its Retry-After) inside the client's budget."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from core.grafana.errors import (
 )
 from core.grafana.token import GrafanaToken
 from tests.fakes.grafana import GrafanaFake
-from tests.unit.grafana.conftest import Sleeps
+from tests.unit.grafana.conftest import Jitter, Sleeps
 
 MINIMAL = {
     "uid": "dash-1",
@@ -106,21 +107,25 @@ def test_same_title_takeover_is_reported(fake: GrafanaFake, client: GrafanaClien
         client.save_dashboard(MINIMAL, folder_uid="f")
 
 
-def test_5xx_is_retried_with_backoff(fake: GrafanaFake, client: GrafanaClient, sleeps: Sleeps) -> None:
+def _within(sleeps: list[float], ceilings: list[float]) -> bool:
+    return len(sleeps) == len(ceilings) and all(0 <= s <= c for s, c in zip(sleeps, ceilings, strict=True))
+
+
+def test_5xx_is_retried_with_backoff(fake: GrafanaFake, client: GrafanaClient, sleeps: Sleeps, jitter: Jitter) -> None:
     fake.inject("/api/folders", status=502, times=2)
     client.create_folder("f", "F")
-    assert sleeps == [0.5, 1.0]
+    assert jitter.ceilings == [0.5, 1.0] and _within(sleeps, jitter.ceilings)
     assert [r.status for r in fake.requests_to("POST", "/api/folders")] == [502, 502, 200]
 
 
-def test_persistent_5xx_gives_up(fake: GrafanaFake, client: GrafanaClient, sleeps: Sleeps) -> None:
+def test_persistent_5xx_gives_up(fake: GrafanaFake, client: GrafanaClient, sleeps: Sleeps, jitter: Jitter) -> None:
     fake.inject("/api/search", status=500, times=None, body={"message": "database is locked"})
     with pytest.raises(GrafanaUnavailable) as caught:
         client.search()
     assert caught.value.status == 500
     assert "database is locked" in str(caught.value)
     _assert_safe(caught.value, fake, "/api/search")
-    assert len(fake.requests) == 4 and sleeps == [0.5, 1.0, 2.0]
+    assert len(fake.requests) == 4 and jitter.ceilings == [0.5, 1.0, 2.0] and _within(sleeps, jitter.ceilings)
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 412, 422])
@@ -173,8 +178,9 @@ def test_no_answer_at_all(fake: GrafanaFake, client: GrafanaClient, sleeps: Slee
 
 
 def test_timeout_is_retried(fake: GrafanaFake, sleeps: Sleeps) -> None:
-    fake.inject("/api/folders/f", delay=0.6)
-    with GrafanaClient(fake.base_url, fake.token, timeout=0.2, sleep=sleeps) as client:
+    # A timeout well above a loaded machine's answer time, so only the delayed request runs out of it.
+    fake.inject("/api/folders/f", delay=1.5)
+    with GrafanaClient(fake.base_url, fake.token, timeout=0.5, sleep=sleeps) as client:
         client.create_folder("f", "F")
         assert client.get_folder("f")["uid"] == "f"
     assert len(sleeps) == 1
@@ -186,7 +192,7 @@ def test_closed_port(sleeps: Sleeps) -> None:
     stopped.stop()
     with GrafanaClient(url, "t", sleep=sleeps, max_attempts=2) as client, pytest.raises(GrafanaUnavailable):
         client.health()
-    assert sleeps == [0.5]
+    assert len(sleeps) == 1 and 0 <= sleeps[0] <= 0.5
 
 
 def test_org_header(fake: GrafanaFake, sleeps: Sleeps) -> None:
