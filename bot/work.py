@@ -1,7 +1,7 @@
 """Background work handed off by listeners after they ack, with errors reported to the user.
 
-Expected errors (EdabotError) are shown as they are; anything else is logged with its traceback
-and a short reference id, and the user is told that id.
+A failed job is logged and reported to the user by listeners.errors.report_failure, the Slack edge's one
+policy for the error tree (core/errors.py).
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from core.errors import EdabotError
 from core.log_context import CURRENT, new_reference, tagged
+from listeners.errors import OnError, report_failure
 
 log = logging.getLogger(__name__)
 
-OnError = Callable[[str, str | None], None]  # (message for the user, reference id or None)
 __all__ = ["BackgroundWork", "OnError", "new_reference"]
 
 
@@ -56,20 +55,8 @@ class BackgroundWork:
     def _run(what: str, job: Callable[[], None], on_error: OnError) -> None:
         try:
             job()
-        except EdabotError as exc:
-            log.info("%s refused: %s", what, exc)
-            _report(on_error, str(exc), None)
-        except Exception:
-            reference = new_reference()
-            log.exception("%s failed [ref %s]", what, reference)
-            _report(on_error, f"Something went wrong while {what}.", reference)
+        except Exception as exc:
+            report_failure(what, exc, on_error)
 
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
-
-
-def _report(on_error: OnError, message: str, reference: str | None) -> None:
-    try:
-        on_error(message, reference)
-    except Exception:
-        log.exception("could not tell the user about an error [ref %s]", reference)

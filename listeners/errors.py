@@ -1,4 +1,12 @@
-"""The one global error handler: tell the user what failed with a reference id, log the traceback."""
+"""The Slack edge's one error policy, by branch of the error tree (core/errors.py):
+
+- Refusal or Invalid: shown as it is (it says what to change), logged at INFO;
+- Unavailable: shown with a reference id, logged at WARNING with its cause;
+- anything else is a bug: the user gets a reference id, the log the traceback at ERROR.
+
+Used by Bolt's global error handler, by the synchronous part of listeners after ack() (`reported`) and by
+background jobs (bot.work.BackgroundWork), so all three answer and log alike.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +17,51 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from core.errors import EdabotError
+from core.errors import EdabotError, Unavailable
 from core.log_context import new_reference
-from listeners.blocks.common import code, esc
+from listeners.blocks.account_builder import warning_text
+from listeners.blocks.common import code
 
 log = logging.getLogger(__name__)
+
+OnError = Callable[[str, str | None], None]  # (message for the user, reference id or None)
+
+
+def report_failure(what: str, error: BaseException, on_error: OnError) -> None:
+    """Log `error` by its branch and tell the user through `on_error` (message, reference or None)."""
+    if isinstance(error, Unavailable):
+        # Not the user's doing and retrying may work: the admin needs the cause, the user a reference.
+        reference: str | None = new_reference()
+        log.warning("%s failed [ref %s]: %s", what, reference, error, exc_info=error)
+        message = str(error)
+    elif isinstance(error, EdabotError):
+        reference = None
+        log.info("%s refused: %s", what, error)
+        message = str(error)
+    else:
+        reference = new_reference()
+        log.error("%s failed [ref %s]", what, reference, exc_info=error)
+        message = f"Something went wrong while {what}."
+    try:
+        on_error(message, reference)
+    except Exception:
+        log.exception("could not tell the user about an error [ref %s]", reference)
 
 
 def handle_listener_error(error: Exception, body: dict[str, Any], client: WebClient) -> None:
     user_id = (body.get("user") or {}).get("id") or body.get("user_id") or (body.get("event") or {}).get("user")
-    if isinstance(error, EdabotError):
-        # The message may quote what the user typed: shown, never acted on.
-        text, reference = f":warning: {esc(error)}", None
-    else:
-        reference = new_reference()
-        text = (
-            f":x: Something went wrong handling your request. Quote reference {code(reference)} to your "
-            "edabot admin; the details are in the bot's log."
-        )
-    log.error("listener failed [ref %s] for %s", reference, body.get("type") or body.get("command"), exc_info=error)
-    if not user_id:
-        return
-    try:
+
+    def tell(message: str, reference: str | None) -> None:
+        if not user_id:
+            return
+        if reference is not None and not isinstance(error, EdabotError):
+            text = (
+                f":x: Something went wrong handling your request. Quote reference {code(reference)} to your "
+                "edabot admin; the details are in the bot's log."
+            )
+        else:
+            # The message may quote what the user typed: shown, never acted on.
+            text = warning_text(message, reference)
         response_url = body.get("response_url")
         if response_url:
             from slack_sdk.webhook import WebhookClient
@@ -39,12 +70,12 @@ def handle_listener_error(error: Exception, body: dict[str, Any], client: WebCli
         else:
             channel = client.conversations_open(users=user_id)["channel"]["id"]
             client.chat_postEphemeral(channel=channel, user=user_id, text=text)
-    except Exception:
-        log.exception("could not tell %s about an error [ref %s]", user_id, reference)
+
+    report_failure(f"listener for {body.get('type') or body.get('command')}", error, tell)
 
 
 @contextmanager
-def reported(what: str, on_error: Callable[[str, str | None], None]) -> Iterator[None]:
+def reported(what: str, on_error: OnError) -> Iterator[None]:
     """Run the synchronous part of a listener that follows ack() without letting anything escape.
 
     Bolt's thread runner resets an ack already given when the listener raises before the runner has
@@ -52,12 +83,5 @@ def reported(what: str, on_error: Callable[[str, str | None], None]) -> Iterator
     """
     try:
         yield
-    except EdabotError as exc:
-        on_error(str(exc), None)
-    except Exception:
-        reference = new_reference()
-        log.exception("%s failed [ref %s]", what, reference)
-        try:
-            on_error(f"Something went wrong while {what}.", reference)
-        except Exception:
-            log.exception("could not tell the user about an error [ref %s]", reference)
+    except Exception as exc:
+        report_failure(what, exc, on_error)
