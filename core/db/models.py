@@ -46,6 +46,8 @@ class User(Base):
     # False until every registration step has finished; a half-registered user is finished by re-running.
     active: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     state: Mapped[str] = mapped_column(String(16), default="registering", server_default="registering")
+    # When the pipeline last claimed one of this user's dashboards: claims serve the user waiting longest.
+    last_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

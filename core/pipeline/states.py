@@ -39,15 +39,28 @@ def claim_due(session: Session, *, owner: str, lease_s: int, limit: int) -> list
     rows = session.execute(
         text(
             """
-            UPDATE dashboards SET lease_owner = :owner, lease_expires_at = now() + make_interval(secs => :lease)
-            WHERE id IN (
-                SELECT id FROM dashboards
+            WITH due AS (
+                SELECT id, next_attempt_at,
+                       row_number() OVER (PARTITION BY user_id ORDER BY next_attempt_at, id) AS turn
+                FROM dashboards
                 WHERE state IN :states AND next_attempt_at <= now()
                   AND (lease_expires_at IS NULL OR lease_expires_at < now())
-                ORDER BY next_attempt_at, id
+            ), picked AS (
+                -- Users take turns: each user's oldest due row first, the user served longest ago first. So one
+                -- user's flood of tables delays another user's first table by at most one row per worker.
+                SELECT d.id, d.user_id FROM dashboards d
+                JOIN due ON due.id = d.id
+                JOIN users u ON u.id = d.user_id
+                -- Re-checked on the row as locked: another process may have claimed it meanwhile.
+                WHERE d.state IN :states AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())
+                ORDER BY due.turn, u.last_claimed_at NULLS FIRST, due.next_attempt_at, d.id
                 LIMIT :limit
-                FOR UPDATE SKIP LOCKED
+                FOR UPDATE OF d SKIP LOCKED
+            ), served AS (
+                UPDATE users SET last_claimed_at = clock_timestamp() WHERE id IN (SELECT user_id FROM picked)
             )
+            UPDATE dashboards SET lease_owner = :owner, lease_expires_at = now() + make_interval(secs => :lease)
+            WHERE id IN (SELECT id FROM picked)
             RETURNING id
             """
         ).bindparams(bindparam("states", expanding=True)),

@@ -1,4 +1,5 @@
-"""change-driven scan: counters seen per user database, the last full listing, table oids and drops
+"""change-driven scan and fair claims: counters seen per user database, the last full listing, table oids and
+drops, and when each user's row was last claimed
 
 Revision ID: 0006
 Revises: 0005
@@ -34,9 +35,11 @@ def upgrade() -> None:
     )
     op.add_column("dashboards", sa.Column("table_oid", sa.BigInteger(), nullable=True))
     op.add_column("dashboards", sa.Column("table_dropped_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("users", sa.Column("last_claimed_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("users", "last_claimed_at")
     op.drop_column("dashboards", "table_dropped_at")
     op.drop_column("dashboards", "table_oid")
     op.drop_table("scan_state")
