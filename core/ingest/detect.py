@@ -12,7 +12,7 @@ from core.ingest.sta_sections import corner_of_banner
 HEAD_BYTES = 8192
 
 # The head is at most 8 KB, but these patterns are still linear: a search restarts at every position,
-# so a blank-skipping '^\\s*' (which would cross newlines) is '^[^\\S\\n]*' here, metric keys are read
+# so a blank-skipping '^\s*' (which would cross newlines) is '^[^\S\n]*' here, metric keys are read
 # one segment at a time, and a multi-line look-ahead starts from the first header only.
 _BANNER_RE = re.compile(r"^={10,}+\s*+$")
 _RULE_RE = re.compile(r"^-{10,}+\s*+$")

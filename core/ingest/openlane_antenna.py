@@ -13,7 +13,7 @@ from core.ingest.numbers import to_float
 from core.ingest.records import AntennaViolation, Fact
 
 # Each value is the shortest token run up to ', <next label>:', committed in an atomic group: with
-# greedy '(\\S+),' a token full of commas and labels could be split in polynomially many ways.
+# greedy '(\S+),' a token full of commas and labels could be split in polynomially many ways.
 _OL1_RE = re.compile(
     r"^\s*+Partial/Required:\s*+(?>(\S+?),\s*+Required:)\s*+(?>(\S+?),\s*+Partial:)\s*+(?>(\S+?),\s*+Net:)"
     r"\s*+(?>(\S+?),\s*+Pin:)\s*+(?>(\S+?),\s*+Layer:)\s*+(\S++)\s*+$"

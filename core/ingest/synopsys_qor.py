@@ -16,7 +16,7 @@ from core.ingest.units import TimeUnit
 
 # Linear in the line: the label stops at the first ':' it cannot cross, tokens alternate with blank
 # runs, and the optional '(Hold)' carries its own leading blanks so that two blank runs never touch
-# ('Design\\s*(\\(Hold\\))?\\s+WNS' split a long blank run in quadratically many ways).
+# ('Design\s*(\(Hold\))?\s+WNS' split a long blank run in quadratically many ways).
 _GROUP_RE = re.compile(r"^\s*+Timing Path Group '(.*)'\s*+$")
 _PAIR_RE = re.compile(r"^\s*+([A-Za-z][^:]*+):\s++(\S++)\s*+$")
 _DESIGN_RE = re.compile(
