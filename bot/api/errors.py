@@ -1,5 +1,9 @@
 """Every API error as `{"error": <code word>, "message": <sentence>}`: refusals say why, failures give a
 reference id that is in the log next to the traceback, and neither ever carries a stack trace or a secret.
+
+The REST edge of the error tree (core/errors.py), handled here only: a Refusal is a 4xx (403, 404, 409, else
+422) logged at INFO, an Invalid report or data is a 422, an Unavailable dependency is a 503 with a reference
+id logged at WARNING with its cause, anything else a 500 with a reference id and the traceback.
 """
 
 from __future__ import annotations
@@ -15,10 +19,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.api.schemas import ErrorBody
-from bot.work import new_reference
-from core.errors import AlreadyExists, EdabotError, InvalidInput, NotAllowed, NotFound
-from core.grafana.errors import GrafanaError
+from core.errors import AlreadyExists, EdabotError, Invalid, NotAllowed, NotEdabots, NotFound, Refusal, Unavailable
 from core.ingest import IngestError, ReportParseError
+from core.log_context import new_reference
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ CODE_WORDS = {
     422: "invalid_input",
     500: "internal",
     502: "upstream_failed",
+    503: "unavailable",
 }
 
 DESCRIPTIONS = {
@@ -47,12 +51,15 @@ DESCRIPTIONS = {
     422: "Invalid input: the message names the field and the rule",
     500: "Unexpected failure; the message has a reference id for the log",
     502: "Grafana failed; running the request again finishes the work",
+    503: "A dependency (PostgreSQL, Grafana, Slack) is unavailable; the message has a reference id, and running "
+    "the request again later finishes the work",
 }
 
 
-class ApiError(HTTPException):
+class ApiError(HTTPException, Refusal):
     """A refusal with its own code word. An HTTPException so that FastAPI re-raises it as it is even when it
-    happens while the request body is read (other exceptions there become a generic 400)."""
+    happens while the request body is read (other exceptions there become a generic 400); Starlette finds the
+    HTTPException handler first in its MRO."""
 
     def __init__(self, status: int, message: str, *, code: str | None = None, headers: Mapping[str, str] | None = None):
         super().__init__(status_code=status, detail=message, headers=dict(headers) if headers else None)
@@ -67,8 +74,9 @@ def error_response(status: int, code: str, message: str, headers: Mapping[str, s
 
 
 def declare(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` for the given error statuses (500 is always declared)."""
-    return {s: {"model": ErrorBody, "description": DESCRIPTIONS[s]} for s in sorted({*statuses, 500})}
+    """OpenAPI `responses=` for the given error statuses (500 and 503 are always declared: any request may
+    meet a bug or a dependency that is down)."""
+    return {s: {"model": ErrorBody, "description": DESCRIPTIONS[s]} for s in sorted({*statuses, 500, 503})}
 
 
 def _refused(
@@ -131,28 +139,30 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     return _refused(request, status, CODE_WORDS.get(status, "error"), message, headers)
 
 
+# The first match wins: the narrower kinds before their branch.
 _STATUS_OF: list[tuple[type[Exception], int, str]] = [
     (NotAllowed, 403, "forbidden"),
     (NotFound, 404, "not_found"),
     (AlreadyExists, 409, "already_exists"),
-    (InvalidInput, 422, "invalid_input"),
+    (NotEdabots, 409, "already_exists"),
+    (Refusal, 422, "invalid_input"),
     (ReportParseError, 422, "bad_report"),
     (IngestError, 422, "cannot_store"),
+    (Invalid, 422, "invalid_data"),
 ]
 
 
-async def _on_known_error(request: Request, exc: Exception) -> Response:
+async def _on_edabot_error(request: Request, exc: Exception) -> Response:
+    """Every error of the tree: a refusal or bad data says why; a dependency that is down (or an error outside
+    the branches) gets a reference id the log has next to the cause."""
     for kind, status, code in _STATUS_OF:
         if isinstance(exc, kind):
             return _refused(request, status, code, str(exc))
-    raise exc  # pragma: no cover - only registered for the types above
-
-
-async def _on_edabot_error(request: Request, exc: Exception) -> Response:
-    """An expected failure (Grafana down, a provisioning step failed): its message is safe and says what to do."""
     reference = new_reference()
-    status = 502 if isinstance(exc, GrafanaError) else 500
-    code = CODE_WORDS[502] if status == 502 else "failed"
+    if isinstance(exc, Unavailable):
+        status, code = 503, CODE_WORDS[503]
+    else:
+        status, code = 500, "failed"
     log.warning("API %s %s failed [ref %s]: %s", request.method, request.url.path, reference, exc, exc_info=exc)
     return error_response(status, code, f"{exc} (reference {reference})")
 
@@ -160,8 +170,6 @@ async def _on_edabot_error(request: Request, exc: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(HTTPException, _on_http_exception)
-    for kind, _status, _code in _STATUS_OF:
-        app.add_exception_handler(kind, _on_known_error)
     app.add_exception_handler(EdabotError, _on_edabot_error)
     app.add_middleware(InternalErrors)
 

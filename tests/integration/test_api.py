@@ -37,6 +37,8 @@ from core.db.migrate import upgrade_to_head
 from core.db.models import Dashboard
 from core.db.provisioning import DbServer
 from core.db.urls import with_database
+from core.errors import DatabaseUnavailable, Invalid, NotEdabots, Refusal
+from core.ingest import ReportParseError
 from core.secret import Secret
 from tests.conftest import _drop_edabot_objects, shared_path
 
@@ -738,6 +740,55 @@ def test_an_unexpected_failure_is_500_with_a_reference_that_is_in_the_log(
     assert reference and "hunter2" not in response.text
     logged = [r for r in caplog.records if reference.group(1) in r.getMessage()]
     assert logged and logged[0].exc_info is not None, "the traceback is logged with the reference"
+
+
+def test_an_unavailable_dependency_is_503_with_a_reference_logged_at_warning_with_its_cause(
+    world: ApiWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    down = APIRouter()
+
+    @down.get("/down")
+    def database_down() -> None:
+        try:
+            raise psycopg.OperationalError("connection refused")
+        except psycopg.OperationalError as exc:
+            raise DatabaseUnavailable("cannot connect to the PostgreSQL server at db:5432: connection refused") from exc
+
+    api = ApiServer(build_api(world.services, [down]), "127.0.0.1", 0, access_log=False)
+    with api as server, caplog.at_level(logging.INFO, logger="bot.api"):
+        response = httpx.get(f"{server.url}/down", timeout=10)
+    body = assert_refusal(response, 503, "unavailable")
+    assert "cannot connect to the PostgreSQL server" in body["message"]
+    reference = re.search(r"reference ([0-9A-F]{8})", body["message"])
+    assert reference, body
+    logged = [r for r in caplog.records if reference.group(1) in r.getMessage()]
+    assert logged and logged[0].levelno == logging.WARNING, "an outage is a warning, not a refusal"
+    assert logged[0].exc_info is not None and isinstance(logged[0].exc_info[1].__cause__, psycopg.OperationalError)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (ReportParseError("run.rpt", 12, "a slack line", "'garbage'"), 422, "bad_report"),
+        (Invalid("the table's rows disagree on their columns"), 422, "invalid_data"),
+        (NotEdabots("a database role named alice already exists and was not created by edabot"), 409, None),
+        (Refusal("that channel has too many members to check"), 422, "invalid_input"),
+    ],
+    ids=["report", "invalid", "foreign-role", "refusal"],
+)
+def test_refusals_and_invalid_data_are_4xx_without_a_reference(
+    world: ApiWorld, error: Exception, status: int, code: str | None
+) -> None:
+    refusing = APIRouter()
+
+    @refusing.get("/refuse")
+    def refuse() -> None:
+        raise error
+
+    api = ApiServer(build_api(world.services, [refusing]), "127.0.0.1", 0, access_log=False)
+    with api as server:
+        body = assert_refusal(httpx.get(f"{server.url}/refuse", timeout=10), status, code)
+    assert body["message"] == str(error) and "reference" not in body["message"]
 
 
 def test_the_server_binds_port_zero_and_refuses_a_busy_port(world: ApiWorld) -> None:
