@@ -99,10 +99,10 @@ def _cmd_doctor(settings: Settings, as_json: bool) -> int:
 
 def _cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import prepare
-    from core import users
+    from core.authz import Actor
     from core.ingest.errors import ReportParseError
-    from core.ingest.for_user import ingest_for_user
     from core.ingest.loader import IngestError
+    from core.usecases import reports
 
     if args.table and len(args.files) > 1:
         print("edabot: --table names one table: give one FILE with it", file=sys.stderr)
@@ -110,13 +110,14 @@ def _cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     master, core = prepare(settings)
     failed = 0
     try:
-        with core.db.session() as session:
-            users.require(session, args.user)
+        reports.authorize_upload(ctx=core, actor=Actor.cli(), username=args.user)
         total = len(args.files)
         for index, path in enumerate(args.files, start=1):
             print(f"[{index}/{total}] {path} …", file=sys.stderr, flush=True)
             try:
-                result = ingest_for_user(core, args.user, path, kind=args.kind, table=args.table)
+                result = reports.ingest(
+                    ctx=core, actor=Actor.cli(), username=args.user, path=path, kind=args.kind, table=args.table
+                )
             except (ReportParseError, IngestError, ValueError, OSError) as exc:
                 failed += 1
                 print(f"edabot: {exc}", file=sys.stderr)
@@ -131,7 +132,7 @@ def _cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_scan(settings: Settings, username: str | None) -> int:
     from bot.runtime import build_pipeline_ports, prepare
-    from bot.scheduler import scan_and_process
+    from core.pipeline.runs import scan_and_process
 
     if settings.slack_bot_token is None:
         print("edabot: SLACK_BOT_TOKEN is not set: `scan` posts notifications to Slack", file=sys.stderr)
@@ -181,17 +182,18 @@ def _cmd_rotate_key(settings: Settings) -> int:
 
 def _cmd_user(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import prepare
-    from core import registration, users
     from core.authz import Actor
+    from core.usecases import accounts
 
     master, core = prepare(settings)
+    cli = Actor.cli()
     try:
         if args.user_command == "create":
-            result = registration.register(
-                core,
+            result = accounts.create_for(
+                ctx=core,
+                actor=cli,
                 username=args.name,
                 slack_user_id=args.slack_id,
-                actor=Actor.cli(),
                 make_admin=args.admin,
                 on_progress=_print_progress,
             )
@@ -201,35 +203,29 @@ def _cmd_user(settings: Settings, args: argparse.Namespace) -> int:
             )
             print(f"API key (shown once): {result.api_key.reveal()}")
         elif args.user_command == "list":
-            with core.db.session() as session:
-                rows = users.list_summaries(session)
+            rows = accounts.list_all(ctx=core, actor=cli)
             print(f"{'USERNAME':<32} {'STATE':<12} {'ADMIN':<6} {'SLACK':<14} DASHBOARDS")
             for s in rows:
                 print(
                     f"{s.username:<32} {s.state:<12} {'yes' if s.is_admin else 'no':<6} "
                     f"{s.slack_user_id or '-':<14} {s.dashboards}"
                 )
-            for kept in registration.retained_names(core):
+            for kept in accounts.list_kept(ctx=core, actor=cli):
                 print(f"{kept.username:<32} {'kept-data':<12} {'-':<6} {kept.slack_user_id or '-':<14} -")
         elif args.user_command == "restore":
-            result = registration.register(
-                core,
-                username=args.name,
-                slack_user_id=args.slack_id,
-                actor=Actor.cli(),
-                restore=True,
-                on_progress=_print_progress,
+            result = accounts.restore(
+                ctx=core, actor=cli, username=args.name, slack_user_id=args.slack_id, on_progress=_print_progress
             )
             print(
                 f"restored {result.username} to {args.slack_id} with its databases {', '.join(result.databases.values())}"
             )
             print(f"API key (shown once): {result.api_key.reveal()}")
         elif args.user_command == "purge":
-            registration.purge(core, username=args.name, actor=Actor.cli())
+            accounts.purge(ctx=core, actor=cli, username=args.name)
             print(f"purged {args.name}: its kept databases and roles are dropped and the name is free")
         elif args.user_command == "delete":
-            registration.delete(
-                core, username=args.name, drop_data=args.drop_data, actor=Actor.cli(), on_progress=_print_progress
+            accounts.delete(
+                ctx=core, actor=cli, username=args.name, drop_data=args.drop_data, on_progress=_print_progress
             )
             print(
                 f"deleted {args.name}"

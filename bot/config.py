@@ -75,6 +75,8 @@ class Settings:
     gif_width: int
     chromium_path: str | None
     scan_interval_seconds: int
+    scan_full_every_seconds: int
+    max_new_dashboards_per_hour: int
     host: str
     port: int
     log_file: Path
@@ -261,7 +263,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         capture_timeout_ms=r.integer("CAPTURE_TIMEOUT", 120000, low=1000, high=3_600_000),
         gif_width=r.integer("GIF_WIDTH", 960, low=100, high=7680),
         chromium_path=r.text("CHROMIUM_PATH"),
-        scan_interval_seconds=r.integer("SCAN_INTERVAL_SECONDS", 60, low=1, high=86400),
+        # A pass over unchanged databases reads one statistics view and connects to none of them, so the
+        # interval can be short: it is most of what a user waits between CREATE TABLE and the message.
+        scan_interval_seconds=r.integer("SCAN_INTERVAL_SECONDS", 5, low=1, high=86400),
+        scan_full_every_seconds=r.integer("SCAN_FULL_EVERY_SECONDS", 600, low=10, high=7 * 86400),
+        max_new_dashboards_per_hour=r.integer("MAX_NEW_DASHBOARDS_PER_HOUR", 60, low=1, high=100_000),
         host=r.text("HOST", "127.0.0.1") or "127.0.0.1",
         port=r.integer("PORT", 8050, low=0, high=65535),  # 0: any free port (tests, several processes)
         log_file=Path(r.text("LOG_FILE", "logs/app.log") or "logs/app.log"),

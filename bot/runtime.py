@@ -13,7 +13,6 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.metrics import CountingTransport, MeasuredPreviewer, Metrics
-from bot.services import Services
 from bot.work import BackgroundWork
 from core import credentials
 from core.capture.capture import CaptureService
@@ -31,6 +30,7 @@ from core.grafana.capture_token import CaptureTokens
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
 from core.pipeline.ports import Ports
+from listeners.services import Services
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_S = 10

@@ -14,12 +14,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.logs import tagged
 from bot.metrics import Metrics
 from core.context import CoreContext
-from core.pipeline import scanner, states, worker
+from core.pipeline import scanner, states
 from core.pipeline.ports import Ports
+from core.pipeline.runs import run_pipeline
 
 log = logging.getLogger(__name__)
 PIPELINE_TICK_S = 2
-MAX_ROWS_PER_TICK = 50
 
 
 def _host() -> str:
@@ -39,22 +39,6 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True  # exists, owned by someone else
     return True
-
-
-def run_pipeline(core: CoreContext, ports: Ports, stopping: threading.Event | None = None) -> int:
-    done = 0
-    while done < MAX_ROWS_PER_TICK and not (stopping is not None and stopping.is_set()):
-        claimed = worker.process_due(core, ports, limit=5)
-        if not claimed:
-            break
-        done += claimed
-    return done
-
-
-def scan_and_process(core: CoreContext, ports: Ports, *, only_username: str | None = None) -> scanner.ScanReport:
-    report = scanner.scan(core, only_username=only_username)
-    run_pipeline(core, ports)
-    return report
 
 
 class PipelineScheduler:

@@ -36,3 +36,11 @@ def require_registered(actor: Actor) -> str:
     if actor.username is None:
         raise NotAllowed("You are not registered yet. Run `/eda register` to create your account.")
     return actor.username
+
+
+def require_target(actor: Actor, username: str | None, what: str) -> str:
+    """The account a request acts on: the actor's own when none is named, else one the actor may act on."""
+    if username is None:
+        return require_registered(actor)
+    require_self_or_admin(actor, username, what)
+    return username

@@ -1,20 +1,23 @@
 """The troubleshooting guide as checks: each says what is wrong and the concrete fix.
 
-Two scopes: the server-wide checks (`edabot doctor`, and admins in `/eda status`) name every user's
+Database, Grafana and Slack checks; Slack is reached through the SlackProbe port (an adapter over the Web
+API lives with the Slack edge), so `edabot doctor` and `/eda status` run the same checks. Two scopes: the server-wide checks (`edabot doctor`, and admins in `/eda status`) name every user's
 datasources and the server's version; the `own_*` checks cover one user's databases, datasources and
 queue only, and say nothing about the server or anyone else, so any registered user may see them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from sqlalchemy import func, select
 
+from core import credentials, users
 from core.context import CoreContext
-from core.db.models import Dashboard, User
+from core.db.models import Credential, Dashboard, User
 from core.db.provisioning import database_names
 from core.grafana.client import GrafanaClient
 from core.grafana.errors import GrafanaAuthError, GrafanaError
@@ -33,6 +36,34 @@ class Check:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class SlackIdentity:
+    """What Slack's auth.test says about the bot's token."""
+
+    user: str | None
+    team: str | None
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class SlackChannelInfo:
+    name: str | None
+    is_member: bool
+    is_private: bool
+
+
+class SlackCallFailed(Exception):
+    """A Slack call was refused; `str()` is Slack's error code (e.g. `invalid_auth`, `channel_not_found`)."""
+
+
+class SlackProbe(Protocol):
+    """The Slack Web API calls the checks make; both raise SlackCallFailed."""
+
+    def identity(self) -> SlackIdentity: ...
+
+    def channel(self, channel_id: str) -> SlackChannelInfo: ...
 
 
 def _first_line(exc: BaseException) -> str:
@@ -168,3 +199,110 @@ def queue_depth(ctx: CoreContext, username: str | None = None) -> dict[str, int]
         query = query.join(User, User.id == Dashboard.user_id).where(User.username == username)
     with ctx.db.session() as session:
         return {state: int(count) for state, count in session.execute(query)}
+
+
+def slack_checks(
+    ctx: CoreContext | None,
+    probe: SlackProbe | None,
+    *,
+    required_scopes: Collection[str],
+    global_channel: str | None,
+) -> list[Check]:
+    """Token, scopes, and every configured channel (SLACK_CHANNEL_ID and each user's): the admins' view."""
+    if probe is None:
+        return [
+            Check(
+                "Slack tokens",
+                False,
+                "SLACK_BOT_TOKEN is not set",
+                "create the app from manifest.json and put its bot token in .env",
+            )
+        ]
+    try:
+        identity = probe.identity()
+    except SlackCallFailed as exc:
+        return [
+            Check(
+                "Slack auth.test",
+                False,
+                str(exc),
+                "the bot token was revoked or is wrong: reinstall the app and update SLACK_BOT_TOKEN",
+            )
+        ]
+    checks = [Check("Slack auth.test", True, f"bot {identity.user} in {identity.team}")]
+    missing = sorted(set(required_scopes) - identity.scopes)
+    checks.append(
+        Check(
+            "Slack scopes",
+            not missing,
+            "all granted" if not missing else f"missing {', '.join(missing)}",
+            "" if not missing else "add them from manifest.json and reinstall the app",
+        )
+    )
+    for channel, whose in _channels(ctx, global_channel) if ctx is not None else []:
+        checks.append(_channel_check(probe, channel, whose))
+    return checks
+
+
+def _channels(ctx: CoreContext, global_channel: str | None) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if global_channel:
+        found.append((global_channel, "SLACK_CHANNEL_ID"))
+    with ctx.db.session() as session:
+        rows = session.execute(
+            select(User.username, Credential.encrypted_value)
+            .join(Credential, Credential.user_id == User.id)
+            .where(Credential.key_name == "SLACK_CHANNEL_ID")
+        )
+        for username, token in rows:
+            found.append((ctx.cipher.decrypt(token).reveal(), f"{username}'s SLACK_CHANNEL_ID"))
+    return found
+
+
+def _channel_check(probe: SlackProbe, channel: str, whose: str) -> Check:
+    name = f"Slack channel {channel} ({whose})"
+    try:
+        info = probe.channel(channel)
+    except SlackCallFailed as exc:
+        return Check(name, False, str(exc), f"invite @edabot to that channel, or correct {whose}")
+    if info.is_member or not info.is_private:
+        return Check(name, True, f"#{info.name}")
+    return Check(
+        name,
+        False,
+        f"#{info.name} is private and the bot is not in it",
+        f"invite @edabot to #{info.name}",
+    )
+
+
+def server_checks(
+    ctx: CoreContext, probe: SlackProbe | None, *, required_scopes: Collection[str], global_channel: str | None
+) -> list[Check]:
+    """`edabot doctor`: everything, for everyone."""
+    return [
+        *database_checks(ctx),
+        *grafana_checks(ctx, ctx.grafana_client),
+        *slack_checks(ctx, probe, required_scopes=required_scopes, global_channel=global_channel),
+    ]
+
+
+def own_channel_checks(ctx: CoreContext, probe: SlackProbe | None, username: str) -> list[Check]:
+    """The user's own SLACK_CHANNEL_ID only: other people's channels are in the admins' checks."""
+    with ctx.db.session() as session:
+        channel = credentials.get(session, ctx.cipher, users.require(session, username), "SLACK_CHANNEL_ID")
+    if channel is None:
+        return [
+            Check("your channel", True, "not set: `creds set SLACK_CHANNEL_ID` chooses where your notifications go")
+        ]
+    if probe is None:
+        return [Check("your channel", False, "Slack is not configured on this edabot", "tell your edabot admin")]
+    return [_channel_check(probe, channel.reveal(), "your SLACK_CHANNEL_ID")]
+
+
+def own_checks(ctx: CoreContext, probe: SlackProbe | None, username: str) -> list[Check]:
+    """What `/eda status` shows any registered user: their databases, datasources and channel."""
+    return [
+        *own_database_checks(ctx, username),
+        *own_grafana_checks(ctx.grafana_client, username),
+        *own_channel_checks(ctx, probe, username),
+    ]

@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from slack_bolt import App, BoltContext
 
-from bot.logs import tagged
-from bot.services import Services
+from core.log_context import tagged
 from listeners import actions, commands, events, views
 from listeners.errors import handle_listener_error
+from listeners.services import Services
 
 
 def register_listeners(app: App, services: Services) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.services import Services
-from core import credentials, dashboards, users
-from core.authz import require_registered
+from core.usecases import accounts, credentials, dashboards
 from listeners.blocks.creds_builder import creds_modal
 from listeners.blocks.home_builder import home_view
+from listeners.services import Services
 
 
 def refresh_creds_modal(
@@ -20,9 +19,7 @@ def refresh_creds_modal(
     channel_id: str | None,
     notice: str | None = None,
 ) -> None:
-    username = require_registered(services.actor(user_id))
-    with services.core.db.session() as session:
-        creds = credentials.list_masked(session, services.core.cipher, users.require(session, username))
+    creds = credentials.list_masked(ctx=services.core, actor=services.actor(user_id))
     client.views_update(view_id=view_id, view=creds_modal(creds, channel_id=channel_id, notice=notice))
 
 
@@ -31,9 +28,7 @@ def publish_home(services: Services, client: WebClient, user_id: str) -> None:
     if actor.username is None:
         client.views_publish(user_id=user_id, view=home_view(services.command, None, [], []))
         return
-    with services.core.db.session() as session:
-        user = users.require(session, actor.username)
-        summary = users.summarize(session, user)
-        creds = credentials.list_masked(session, services.core.cipher, user)
-        lines = dashboards.latest(session, actor.username, limit=20)
+    summary = accounts.show(ctx=services.core, actor=actor)
+    creds = credentials.list_masked(ctx=services.core, actor=actor)
+    lines = dashboards.list_latest(ctx=services.core, actor=actor, limit=20)
     client.views_publish(user_id=user_id, view=home_view(services.command, summary, creds, lines))

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.api import routes_credentials, routes_dashboards, routes_reports, routes_users
 from bot.api.errors import ApiError, error_response, install_error_handlers
-from bot.services import Services
+from listeners.services import Services
 
 UPLOAD_PATH = re.compile(r"^/api/v1/users/[^/]+/reports$")
 

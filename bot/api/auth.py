@@ -1,6 +1,6 @@
 """Who is calling: the Bearer API key, looked up by its hash, becomes an Actor labelled `api:<username>`.
 
-Admin rights come from the user's admin flag or from their Slack ID being listed in EDABOT_ADMINS, as in Slack.
+Admin rights follow core.actors' one rule (the admin flag, or a Slack ID listed in EDABOT_ADMINS), as in Slack.
 """
 
 from __future__ import annotations
@@ -11,12 +11,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.api.errors import ApiError
-from bot.services import Services
-from core import users
+from core.actors import api_key_actor
 from core.authz import Actor
+from listeners.services import Services
 
-API_KEY_PREFIX = "eda_"
-MAX_KEY_LENGTH = 256
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="edabot"'}
 
 bearer = HTTPBearer(
@@ -26,18 +24,6 @@ bearer = HTTPBearer(
 )
 
 CredentialsHeader = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-
-
-def actor_for_key(services: Services, plain_key: str) -> Actor | None:
-    """The active user holding this key, as an Actor; None for an unknown, revoked or malformed key."""
-    if not plain_key.startswith(API_KEY_PREFIX) or len(plain_key) > MAX_KEY_LENGTH:
-        return None
-    with services.core.db.session() as session:
-        user = users.by_api_key(session, plain_key)
-        if user is None:
-            return None
-        is_admin = user.is_admin or (user.slack_user_id is not None and user.slack_user_id in services.settings.admins)
-        return Actor(label=f"api:{user.username}", is_admin=is_admin, username=user.username)
 
 
 def get_services(request: Request) -> Services:
@@ -56,7 +42,8 @@ def current_actor(request: Request, credentials: CredentialsHeader) -> Actor:
             + ": send it as `Authorization: Bearer eda_…` (get one with `/eda apikey` in Slack).",
             headers=CHALLENGE,
         )
-    actor = actor_for_key(get_services(request), credentials.credentials.strip())
+    services = get_services(request)
+    actor = api_key_actor(services.core.db, credentials.credentials.strip(), admins=services.settings.admins)
     if actor is None:
         # Never echo the key: it may be a real secret pasted into the wrong place.
         raise ApiError(

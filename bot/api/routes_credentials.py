@@ -5,41 +5,28 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from bot.api.auth import CurrentActor, ServicesDep
 from bot.api.errors import declare
 from bot.api.routes_users import UserId
 from bot.api.schemas import CredentialCreate, CredentialList, CredentialOut, CredentialValue
 from bot.app import build_web_client
-from bot.services import Services
-from core import credentials, users, validation
-from core.authz import Actor, require_self_or_admin
-from core.channels import NOTIFY_CHANNEL_KEY, ChannelPolicy
-from core.db.models import User
-from core.errors import AlreadyExists
+from core import validation
+from core.authz import Actor
+from core.channels import ChannelPolicy
+from core.usecases import credentials
 from listeners.channel_directory import SlackChannelDirectory
+from listeners.services import Services
 
 KeyName = Annotated[str, Path(description="the credential's name, e.g. SLACK_CHANNEL_ID")]
 
 router = APIRouter(prefix="/api/v1/users/{id}/credentials", tags=["credentials"])
 
-WHAT = "manage credentials"
-
-
-def _masked(session: Session, services: Services, user: User, key_name: str) -> CredentialOut:
-    session.flush()
-    return next(
-        CredentialOut.of(c)
-        for c in credentials.list_masked(session, services.core.cipher, user)
-        if c.key_name == key_name
-    )
-
 
 def _channel_policy(services: Services, actor: Actor) -> ChannelPolicy:
     """SLACK_CHANNEL_ID through the API: the account's owner must be in the channel (Slack says), unless an
-    admin sets it; without a Slack token nothing can be checked and core refuses with a 422."""
+    admin sets it; without a Slack token nothing can be checked and core refuses with a 422. Only consulted
+    for that key, and the directory makes no call until it is."""
     token = services.settings.slack_bot_token
     directory = SlackChannelDirectory(build_web_client(services.settings, token.reveal())) if token else None
     return ChannelPolicy(directory, by_admin=actor.is_admin)
@@ -48,37 +35,30 @@ def _channel_policy(services: Services, actor: Actor) -> ChannelPolicy:
 def _store(
     services: Services, actor: Actor, username: str, key_name: str, value: str, *, replace: bool
 ) -> tuple[CredentialOut, bool]:
-    require_self_or_admin(actor, username, WHAT)
-    name = validation.key_name(key_name)
-    policy = _channel_policy(services, actor) if name == NOTIFY_CHANNEL_KEY else None
     try:
-        with services.core.db.session() as session:
-            user = users.require(session, username)
-            created = credentials.store(
-                session, services.core.cipher, user, name, value, actor=actor.label, channel_policy=policy
-            )
-            if not created and not replace:
-                # Raised inside the unit of work, so the overwrite just made is rolled back.
-                raise AlreadyExists(
-                    f"`{name}` already exists for `{username}`; replace it with "
-                    f"PUT /api/v1/users/{username}/credentials/{name}."
-                )
-            return _masked(session, services, user, name), created
-    except IntegrityError:
-        # Another request created the same key between our read and our insert.
-        raise AlreadyExists(f"`{name}` was just created by another request for `{username}`.") from None
+        stored = credentials.set_value(
+            ctx=services.core,
+            actor=actor,
+            username=username,
+            key_name=key_name,
+            value=value,
+            channel_policy=_channel_policy(services, actor),
+            replace=replace,
+        )
+    except credentials.CredentialExists:
+        name = validation.key_name(key_name)  # valid: the use case got this far
+        raise credentials.CredentialExists(
+            f"`{name}` already exists for `{username}`; replace it with PUT /api/v1/users/{username}/credentials/{name}."
+        ) from None
+    return CredentialOut.of(stored.credential), stored.created
 
 
 @router.get(
     "", response_model=CredentialList, responses=declare(401, 403, 404, 422), summary="List credentials, masked"
 )
 def list_credentials(username: UserId, actor: CurrentActor, services: ServicesDep) -> CredentialList:
-    require_self_or_admin(actor, username, WHAT)
-    with services.core.db.session() as session:
-        user = users.require(session, username)
-        return CredentialList(
-            credentials=[CredentialOut.of(c) for c in credentials.list_masked(session, services.core.cipher, user)]
-        )
+    found = credentials.list_masked(ctx=services.core, actor=actor, username=username)
+    return CredentialList(credentials=[CredentialOut.of(c) for c in found])
 
 
 @router.post(
@@ -127,6 +107,4 @@ def set_credential(
     summary="Delete a credential",
 )
 def delete_credential(username: UserId, key_name: KeyName, actor: CurrentActor, services: ServicesDep) -> None:
-    require_self_or_admin(actor, username, WHAT)
-    with services.core.db.session() as session:
-        credentials.delete(session, users.require(session, username), key_name, actor=actor.label)
+    credentials.delete(ctx=services.core, actor=actor, username=username, key_name=key_name)

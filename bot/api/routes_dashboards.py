@@ -10,8 +10,7 @@ from bot.api.auth import CurrentActor, ServicesDep
 from bot.api.errors import declare
 from bot.api.routes_users import UserId
 from bot.api.schemas import DashboardList, DashboardOut
-from core import dashboards
-from core.authz import require_self_or_admin
+from core.usecases import dashboards
 
 router = APIRouter(prefix="/api/v1/users/{id}/dashboards", tags=["dashboards"])
 
@@ -23,6 +22,5 @@ def list_dashboards(
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=500, description="at most this many, newest first")] = 50,
 ) -> DashboardList:
-    require_self_or_admin(actor, username, "list dashboards")
-    with services.core.db.session() as session:
-        return DashboardList(dashboards=[DashboardOut.of(d) for d in dashboards.latest(session, username, limit)])
+    lines = dashboards.list_latest(ctx=services.core, actor=actor, username=username, limit=limit)
+    return DashboardList(dashboards=[DashboardOut.of(d) for d in lines])

@@ -26,14 +26,10 @@ from bot.api.auth import CurrentActor, ServicesDep
 from bot.api.errors import ApiError, declare
 from bot.api.routes_users import UserId
 from bot.api.schemas import ReportIngested, ReportTable
-from bot.scheduler import scan_and_process
-from bot.services import Services
-from core import users
-from core.authz import require_self_or_admin
 from core.db.provisioning import database_names
 from core.errors import InvalidInput
-from core.ingest.for_user import ingest_for_user
 from core.ingest.formats import ReportKind
+from core.usecases import reports
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
@@ -227,11 +223,6 @@ async def receive_report(request: Request, directory: Path) -> ReceivedReport:
     return ReceivedReport(reader.file_path, reader.filename, kind, reader.fields.get("table") or None)
 
 
-def _require_user(services: Services, username: str) -> None:
-    with services.core.db.session() as session:
-        users.require(session, username)
-
-
 @router.post(
     "",
     status_code=201,
@@ -246,20 +237,24 @@ def _require_user(services: Services, username: str) -> None:
 async def upload_report(
     username: UserId, actor: CurrentActor, services: ServicesDep, request: Request
 ) -> ReportIngested:
-    require_self_or_admin(actor, username, "upload reports")
-    await run_in_threadpool(_require_user, services, username)
+    await run_in_threadpool(lambda: reports.authorize_upload(ctx=services.core, actor=actor, username=username))
     with tempfile.TemporaryDirectory(prefix="edabot-upload-") as tmp:
         report = await receive_report(request, Path(tmp))
         result = await run_in_threadpool(
-            ingest_for_user, services.core, username, report.path, kind=report.kind, table=report.table
+            lambda: reports.ingest(
+                ctx=services.core,
+                actor=actor,
+                username=username,
+                path=report.path,
+                kind=report.kind,
+                table=report.table,
+            )
         )
     database = database_names(username)[result.kind.value]
     if services.pipeline is not None:
         # As for a DM: the dashboard and message follow at once instead of at the next scheduled scan.
-        pipeline = services.pipeline
-
         def rescan() -> None:
-            scan_and_process(services.core, pipeline, only_username=username)
+            reports.rescan(ctx=services.core, ports=services.pipeline, actor=actor, username=username)
 
         services.work.submit(
             "scanning after an upload",

@@ -10,9 +10,8 @@ from bot.api.auth import CurrentActor, ServicesDep
 from bot.api.errors import declare
 from bot.api.schemas import UserCreate, UserCreated, UserDatabases, UserList, UserOut
 from bot.config import SLACK_USER_ID
-from core import registration, users
-from core.authz import require_admin, require_self_or_admin
-from core.errors import AlreadyExists, InvalidInput
+from core.errors import InvalidInput
+from core.usecases import accounts
 
 UserId = Annotated[str, Path(alias="id", description="the username")]
 
@@ -29,24 +28,17 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
     "before answering. The API key is in this answer only. If it fails part-way, sending it again finishes it.",
 )
 def create_user(body: UserCreate, actor: CurrentActor, services: ServicesDep, response: Response) -> UserCreated:
-    require_admin(actor, "create users")
-    if body.slack_user_id is not None and not SLACK_USER_ID.match(body.slack_user_id):
+    # Input checked after the caller's rights (a non-admin gets the use case's 403, not this 422).
+    if actor.is_admin and body.slack_user_id is not None and not SLACK_USER_ID.match(body.slack_user_id):
         raise InvalidInput(f"`{body.slack_user_id[:40]}` is not a Slack user ID (like U012AB3CD).")
-    if body.slack_user_id is not None:
-        with services.core.db.session() as session:
-            holder = users.by_slack_id(session, body.slack_user_id)
-            if holder is not None and holder.active:
-                # registration.register would say "You are already registered", which is wrong for an admin.
-                raise AlreadyExists(f"Slack user {body.slack_user_id} already has the account `{holder.username}`.")
-    result = registration.register(
-        services.core,
+    result = accounts.create_for(
+        ctx=services.core,
+        actor=actor,
         username=body.username,
         slack_user_id=body.slack_user_id,
-        actor=actor,
         make_admin=body.admin,
     )
-    with services.core.db.session() as session:
-        summary = users.summarize(session, users.require(session, result.username))
+    summary = accounts.show(ctx=services.core, actor=actor, username=result.username)
     response.headers["Cache-Control"] = "no-store"  # the body carries the only copy of the API key
     return UserCreated(
         user=UserOut.of(summary),
@@ -60,9 +52,7 @@ def create_user(body: UserCreate, actor: CurrentActor, services: ServicesDep, re
 
 @router.get("", response_model=UserList, responses=declare(401, 403), summary="List users (admin)")
 def list_users(actor: CurrentActor, services: ServicesDep) -> UserList:
-    require_admin(actor, "list users")
-    with services.core.db.session() as session:
-        return UserList(users=[UserOut.of(s) for s in users.list_summaries(session)])
+    return UserList(users=[UserOut.of(s) for s in accounts.list_all(ctx=services.core, actor=actor)])
 
 
 @router.get(
@@ -72,9 +62,7 @@ def list_users(actor: CurrentActor, services: ServicesDep) -> UserList:
     summary="Show a user (self or admin)",
 )
 def show_user(username: UserId, actor: CurrentActor, services: ServicesDep) -> UserOut:
-    require_self_or_admin(actor, username, "see account details")
-    with services.core.db.session() as session:
-        return UserOut.of(users.summarize(session, users.require(session, username)))
+    return UserOut.of(accounts.show(ctx=services.core, actor=actor, username=username))
 
 
 @router.delete(
@@ -91,5 +79,4 @@ def delete_user(
     services: ServicesDep,
     drop_data: Annotated[bool, Query(description="also drop the user's databases and roles")] = False,
 ) -> None:
-    require_admin(actor, "delete users")
-    registration.delete(services.core, username=username, drop_data=drop_data, actor=actor)
+    accounts.delete(ctx=services.core, actor=actor, username=username, drop_data=drop_data)

@@ -7,9 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot.services import Services
-from core import credentials, users
-from core.authz import require_registered
+from core.usecases import credentials
 from listeners.blocks.creds_builder import (
     deleted_notice,
     read_metadata,
@@ -21,6 +19,7 @@ from listeners.creds_view import refresh_creds_modal
 from listeners.errors import reported
 from listeners.ids import CredsRowAction
 from listeners.reply import dm_error_reporter, ephemeral_to_user
+from listeners.services import Services
 
 
 def add_credential(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -43,10 +42,9 @@ def credential_row_menu(ack: Ack, body: dict[str, Any], client: WebClient, conte
         return
 
     def job() -> None:
-        username = require_registered(services.actor(user_id))
+        actor = services.actor(user_id)
         if action == CredsRowAction.DELETE:
-            with services.core.db.session() as session:
-                credentials.delete(session, users.require(session, username), key_name, actor=user_id)
+            credentials.delete(ctx=services.core, actor=actor, key_name=key_name)
             refresh_creds_modal(
                 services,
                 client,
@@ -56,10 +54,7 @@ def credential_row_menu(ack: Ack, body: dict[str, Any], client: WebClient, conte
                 notice=deleted_notice(key_name),
             )
         elif action == CredsRowAction.REVEAL:
-            with services.core.db.session() as session:
-                value = credentials.reveal(
-                    session, services.core.cipher, users.require(session, username), key_name, actor=user_id
-                )
+            value = credentials.reveal(ctx=services.core, actor=actor, key_name=key_name)
             # The one place a stored value leaves edabot: ephemerally, to its owner only.
             shown = value.reveal()
             ephemeral_to_user(

@@ -7,12 +7,12 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot.services import Services
 from core.authz import require_self_or_admin
 from core.errors import EdabotError
 from core.pipeline import actions
 from listeners.blocks.notification_builder import mute_blocks, mute_text
 from listeners.reply import dm_error_reporter, ephemeral_to_user
+from listeners.services import Services
 
 
 def _target(body: dict[str, Any]) -> tuple[str, str | None, int]:

@@ -7,13 +7,12 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot.services import Services
-from core import users
-from core.authz import require_registered
+from core.usecases import apikeys
 from listeners.blocks.account_builder import api_key_blocks
 from listeners.blocks.creds_builder import loading_modal
 from listeners.creds_view import publish_home, refresh_creds_modal
 from listeners.reply import dm_error_reporter, ephemeral_to_user
+from listeners.services import Services
 
 
 def open_creds_from_home(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -36,15 +35,13 @@ def rotate_key_from_home(ack: Ack, body: dict[str, Any], client: WebClient, cont
     user_id = body["user"]["id"]
 
     def job() -> None:
-        username = require_registered(services.actor(user_id))
-        with services.core.db.session() as session:
-            key = users.rotate_api_key(session, users.require(session, username), actor=user_id)
+        rotated = apikeys.rotate(ctx=services.core, actor=services.actor(user_id))
         ephemeral_to_user(
             client,
             user_id,
             None,
             text="Your new API key",
-            blocks=api_key_blocks(services.command, username, key.reveal()),
+            blocks=api_key_blocks(services.command, rotated.username, rotated.key.reveal()),
         )
         publish_home(services, client, user_id)
 

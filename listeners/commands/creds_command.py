@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core import users, validation
-from core.authz import require_registered
+from core import validation
 from core.errors import EdabotError
+from core.usecases import apikeys
 from listeners.blocks.account_builder import api_key_blocks, error_blocks
 from listeners.blocks.creds_builder import loading_modal, message_modal, set_credential_modal
 from listeners.commands.request import CommandRequest
@@ -40,9 +40,7 @@ def set_one(req: CommandRequest) -> None:
 
 def rotate_api_key(req: CommandRequest) -> None:
     def job() -> None:
-        username = require_registered(req.actor())
-        with req.services.core.db.session() as session:
-            key = users.rotate_api_key(session, users.require(session, username), actor=req.user_id)
-        req.answer("Your new API key", api_key_blocks(req.command, username, key.reveal()))
+        rotated = apikeys.rotate(ctx=req.services.core, actor=req.actor())
+        req.answer("Your new API key", api_key_blocks(req.command, rotated.username, rotated.key.reveal()))
 
     req.in_background("rotating your API key", job)

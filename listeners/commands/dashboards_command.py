@@ -1,18 +1,15 @@
-"""`/eda dashboards`: the caller's dashboards with state and link; `scan` and `status` until they exist."""
+"""`/eda dashboards`: the caller's dashboards with state and link."""
 
 from __future__ import annotations
 
-from core import dashboards
-from core.authz import require_registered
+from core.usecases import dashboards
 from listeners.blocks.home_builder import dashboards_blocks
 from listeners.commands.request import CommandRequest
 
 
 def list_dashboards(req: CommandRequest) -> None:
     def job() -> None:
-        username = require_registered(req.actor())
-        with req.services.core.db.session() as session:
-            lines = dashboards.latest(session, username)
+        lines = dashboards.list_latest(ctx=req.services.core, actor=req.actor())
         req.answer("Your dashboards", dashboards_blocks(lines))
 
     req.in_background("listing your dashboards", job)

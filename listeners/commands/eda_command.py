@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.services import Services
 from listeners.commands import (
     creds_command,
     dashboards_command,
@@ -23,6 +22,7 @@ from listeners.commands.parse import Parsed, parse
 from listeners.commands.request import CommandRequest
 from listeners.errors import reported
 from listeners.reply import error_reporter
+from listeners.services import Services
 
 HANDLERS: dict[str, Callable[[CommandRequest], None]] = {
     "register": register_command.register,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core import registration
 from core.authz import require_admin
 from core.errors import InvalidInput
 from core.registration import Progress, StepState
+from core.usecases import accounts
 from listeners.blocks.account_builder import (
     account_created_blocks,
     account_creation_title,
@@ -45,11 +45,11 @@ def register(req: CommandRequest) -> None:
         title = "Registering your account"
         on_progress, last = _progress_poster(req, title)
         try:
-            result = registration.register(
-                req.services.core,
-                username=wanted,
-                slack_user_id=req.user_id,
+            result = accounts.register(
+                ctx=req.services.core,
                 actor=actor,
+                slack_user_id=req.user_id,
+                username=wanted,
                 on_progress=on_progress,  # type: ignore[arg-type]
             )
         except Exception as exc:
@@ -66,6 +66,7 @@ def create_for_other(req: CommandRequest) -> None:
 
     def job() -> None:
         actor = req.actor()
+        # Refused before the mention is parsed or Slack is asked about the person: the use case decides again.
         require_admin(actor, "create accounts for other people")
         target = slack_user_id(mention)
         if target is None:
@@ -73,11 +74,11 @@ def create_for_other(req: CommandRequest) -> None:
         require_workspace_member(req.client, target, whose="That person's")
         title = account_creation_title(username, target)
         on_progress, last = _progress_poster(req, title)
-        result = registration.register(
-            req.services.core,
+        result = accounts.create_for(
+            ctx=req.services.core,
+            actor=actor,
             username=username,
             slack_user_id=target,
-            actor=actor,
             on_progress=on_progress,  # type: ignore[arg-type]
         )
         # The API key belongs to the new user: it is not shown to the admin; they issue their own.

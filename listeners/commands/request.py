@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.services import Services
 from core.authz import Actor
 from listeners.blocks.common import Block
 from listeners.reply import RespondReply, error_reporter
+from listeners.services import Services
 
 
 @dataclass

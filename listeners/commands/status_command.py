@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from bot.doctor import run_checks, run_own_checks
-from core.doctor import Check, queue_depth
+from core.usecases.status import status
 from listeners.blocks.status_builder import not_registered_status_blocks, status_blocks, status_text
 from listeners.commands.request import CommandRequest
+from listeners.slack_probe import WebClientProbe, required_scopes
 
 
 def show_status(req: CommandRequest) -> None:
     def job() -> None:
-        actor = req.actor()
-        core = req.services.core
-        if actor.username is None and not actor.is_admin:
+        found = status(
+            ctx=req.services.core,
+            actor=req.actor(),
+            slack=WebClientProbe(req.client),
+            required_scopes=required_scopes(),
+            global_channel=req.services.settings.slack_channel_id,
+        )
+        if found is None:
             req.answer("edabot status", not_registered_status_blocks(req.command))
             return
-        own: list[Check] = []
-        own_queue: dict[str, int] = {}
-        if actor.username is not None:
-            own = run_own_checks(core, req.client, actor.username)
-            own_queue = queue_depth(core, username=actor.username)
-        # The server-wide checks name every user, their channels and the server's version: admins only.
-        server = run_checks(req.services.settings, core, req.client) if actor.is_admin else None
-        server_queue = queue_depth(core) if actor.is_admin else None
-        blocks = status_blocks(own, own_queue, server=server, server_queue=server_queue)
-        req.answer(status_text([*own, *(server or [])]), blocks)
+        blocks = status_blocks(found.own, found.own_queue, server=found.server, server_queue=found.server_queue)
+        req.answer(status_text([*found.own, *(found.server or [])]), blocks)
 
     req.in_background("checking edabot's status", job)

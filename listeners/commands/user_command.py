@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from core import users
-from core.authz import require_admin, require_registered, require_self_or_admin
 from core.db.provisioning import database_names
+from core.usecases import accounts
 from listeners.blocks.account_builder import user_blocks, user_list_blocks, user_text
 from listeners.blocks.creds_builder import loading_modal, message_modal
 from listeners.blocks.user_delete_builder import delete_user_modal
@@ -14,9 +13,7 @@ from listeners.reply import error_reporter
 
 def list_users(req: CommandRequest) -> None:
     def job() -> None:
-        require_admin(req.actor(), "list users")
-        with req.services.core.db.session() as session:
-            summaries = users.list_summaries(session)
+        summaries = accounts.list_all(ctx=req.services.core, actor=req.actor())
         req.answer(f"{len(summaries)} users", user_list_blocks(summaries))
 
     req.in_background("listing users", job)
@@ -24,12 +21,8 @@ def list_users(req: CommandRequest) -> None:
 
 def show_user(req: CommandRequest) -> None:
     def job() -> None:
-        actor = req.actor()
-        target = req.args[0] if req.args else require_registered(actor)
-        require_self_or_admin(actor, target, "see account details")
-        with req.services.core.db.session() as session:
-            summary = users.summarize(session, users.require(session, target))
-        req.answer(user_text(target), user_blocks(summary, database_names(target)))
+        summary = accounts.show(ctx=req.services.core, actor=req.actor(), username=req.args[0] if req.args else None)
+        req.answer(user_text(summary.username), user_blocks(summary, database_names(summary.username)))
 
     req.in_background("showing the account", job)
 
@@ -42,9 +35,7 @@ def delete_user(req: CommandRequest) -> None:
 
     def job() -> None:
         try:
-            require_admin(req.actor(), "delete users")
-            with req.services.core.db.session() as session:
-                users.require(session, username)
+            accounts.check_deletable(ctx=req.services.core, actor=req.actor(), username=username)
         except Exception as exc:
             req.client.views_update(view_id=view_id, view=message_modal("Delete user", f":warning: {exc}"))
             raise

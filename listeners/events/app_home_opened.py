@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from bot.services import Services
 from listeners.creds_view import publish_home
+from listeners.services import Services
 
 
 def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -11,16 +11,15 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.scheduler import scan_and_process
-from bot.services import Services
-from bot.slack.files import download
 from core.authz import require_registered
 from core.errors import EdabotError
 from core.ingest.errors import ReportParseError
-from core.ingest.for_user import ingest_for_user
 from core.ingest.loader import IngestError
+from core.usecases import reports
 from listeners.blocks.account_builder import warning_text
 from listeners.blocks.ingest_builder import ingest_reply_blocks, ingest_reply_text
+from listeners.services import Services
+from listeners.slack_files import download
 
 log = logging.getLogger(__name__)
 _seen_lock = threading.Lock()
@@ -53,7 +52,8 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
         client.chat_postMessage(channel=channel, thread_ts=ts, text=text, blocks=blocks)
 
     def job() -> None:
-        username = require_registered(services.actor(user_id))
+        actor = services.actor(user_id)
+        require_registered(actor)  # before any download
         token = services.settings.slack_bot_token
         assert token is not None
         loaded: list[tuple[str, str, str, int]] = []
@@ -76,7 +76,7 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
                         api_url=services.settings.slack_api_url,
                         declared_size=info.get("size"),
                     )
-                    result = ingest_for_user(services.core, username, path)
+                    result = reports.ingest(ctx=services.core, actor=actor, path=path)
                     rows = result.rows.get(result.fact_table, sum(result.rows.values()))
                     loaded.append((name, result.kind.value, result.table, rows))
                 except (ReportParseError, IngestError) as exc:
@@ -86,8 +86,8 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         reply(ingest_reply_text(len(loaded), len(problems)), ingest_reply_blocks(loaded, problems))
-        if loaded and services.pipeline is not None:
-            scan_and_process(services.core, services.pipeline, only_username=username)
+        if loaded:
+            reports.rescan(ctx=services.core, ports=services.pipeline, actor=actor)
 
     def on_error(message: str, reference: str | None) -> None:
         client.chat_postMessage(channel=channel, thread_ts=ts, text=warning_text(message, reference))

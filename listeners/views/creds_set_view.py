@@ -7,17 +7,17 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot.services import Services
-from core import credentials, users, validation
-from core.authz import require_registered
+from core import credentials, validation
 from core.channels import NOTIFY_CHANNEL_KEY, ChannelPolicy, require_member_channel
 from core.errors import EdabotError, InvalidInput
 from core.secret import mask
+from core.usecases import credentials as credential_usecases
 from listeners.blocks.creds_builder import read_metadata, saved_notice
 from listeners.channel_directory import CheckTooSlow, SlackChannelDirectory
 from listeners.creds_view import publish_home, refresh_creds_modal
 from listeners.ids import ActionId, BlockId
 from listeners.reply import dm_error_reporter, ephemeral_to_user
+from listeners.services import Services
 
 # Slack waits 3 s for the ack that carries field errors; the rest is for the database and the network.
 ACK_BUDGET_S = 2.0
@@ -79,18 +79,14 @@ def submit_credential(
     parent_id = view.get("root_view_id") if view.get("root_view_id") != view.get("id") else None
 
     def job() -> None:
-        username = require_registered(services.actor(user_id))
-        with services.core.db.session() as session:
-            created = credentials.store(
-                session,
-                services.core.cipher,
-                users.require(session, username),
-                key_name,
-                raw_value,
-                actor=user_id,
-                channel_policy=policy,  # checked again here: the check above may have run out of time
-            )
-        notice = saved_notice(key_name, created=created, masked=mask(raw_value or ""))
+        stored = credential_usecases.set_value(
+            ctx=services.core,
+            actor=services.actor(user_id),
+            key_name=key_name,
+            value=raw_value,
+            channel_policy=policy,  # checked again here: the check above may have run out of time
+        )
+        notice = saved_notice(key_name, created=stored.created, masked=mask(raw_value or ""))
         if parent_id:
             refresh_creds_modal(
                 services, client, view_id=parent_id, user_id=user_id, channel_id=channel_id, notice=notice

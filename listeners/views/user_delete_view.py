@@ -7,15 +7,14 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from bot.services import Services
-from core import registration
-from core.authz import require_admin
 from core.registration import Progress
+from core.usecases import accounts
 from listeners.blocks.account_builder import deleted_blocks, deleted_text, deletion_title
 from listeners.blocks.creds_builder import read_metadata
 from listeners.blocks.progress_builder import progress_blocks
 from listeners.ids import ActionId, BlockId, DeleteDataChoice
 from listeners.reply import DirectMessageReply, error_reporter
+from listeners.services import Services
 
 
 def submit_user_delete(
@@ -43,13 +42,11 @@ def submit_user_delete(
         reply(text=title, blocks=progress_blocks(title, progress), replace=True)
 
     def job() -> None:
-        actor = services.actor(user_id)
-        require_admin(actor, "delete users")
-        registration.delete(
-            services.core,
+        accounts.delete(
+            ctx=services.core,
+            actor=services.actor(user_id),
             username=username,
             drop_data=choice == DeleteDataChoice.DROP,
-            actor=actor,
             on_progress=on_progress,
         )
         reply(text=deleted_text(username), blocks=deleted_blocks(username), replace=True)

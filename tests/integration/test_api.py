@@ -26,7 +26,7 @@ from sqlalchemy import text
 from bot.api.app import ApiLimits, build_api
 from bot.api.server import ApiServer, ApiServerError
 from bot.config import load_settings
-from bot.services import Services
+from listeners.services import Services
 from bot.work import BackgroundWork
 from core import credentials, registration, users
 from core.authz import Actor

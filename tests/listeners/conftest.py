@@ -10,9 +10,9 @@ from cryptography.fernet import Fernet
 
 from bot.app import build_app
 from bot.config import Settings, load_settings
-from bot.services import Services
 from bot.work import BackgroundWork
 from core.context import CoreContext
+from listeners.services import Services
 from tests.fakes.slack import SlackSimulator
 
 ADMIN_ID = "U0ADMIN01"

@@ -17,13 +17,13 @@ from cryptography.fernet import Fernet
 
 from bot.app import build_app
 from bot.config import load_settings
-from bot.services import Services
 from bot.work import BackgroundWork
 from core import users
 from core.context import CoreContext
 from core.db.models import Credential
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
+from listeners.services import Services
 from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
 from tests.listeners.conftest import ADMIN_ID, Harness

@@ -18,7 +18,8 @@ def test_defaults_match_the_spec(tmp_path: Path) -> None:
     assert s.master_db.embedded and s.data_dir == Path("./.edabot")
     assert s.grafana_base_url == "http://localhost:3000"
     assert (s.capture_width, s.capture_height, s.capture_frames, s.capture_frame_delay_ms) == (1920, 1080, 10, 500)
-    assert (s.capture_timeout_ms, s.gif_width, s.scan_interval_seconds) == (120000, 960, 60)
+    assert (s.capture_timeout_ms, s.gif_width, s.scan_interval_seconds) == (120000, 960, 5)
+    assert (s.scan_full_every_seconds, s.max_new_dashboards_per_hour) == (600, 60)
     assert (s.host, s.port, s.log_file, s.log_level) == ("127.0.0.1", 8050, Path("logs/app.log"), "INFO")
     assert s.gif_capture_dir == Path("./.edabot/gifs")
 

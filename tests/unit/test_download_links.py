@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.files import DownloadRefused, check_declared_size, check_download_url
+from listeners.slack_files import DownloadRefused, check_declared_size, check_download_url
 
 SLACK = "https://slack.com/api/"
 LOOPBACK = "http://127.0.0.1:5000/api/"
