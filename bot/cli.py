@@ -11,9 +11,13 @@ from pathlib import Path
 from bot import logs
 from bot.api.server import ApiServerError
 from bot.config import Settings, SettingsError, ensure_credentials_key, load_settings
-from core.errors import CredentialsKeyError, EdabotError
+from core.errors import CredentialsKeyError, EdabotError, Unavailable
+from core.log_context import new_reference
 
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+# The CLI edge of the error tree (core/errors.py), handled in main() only: a Refusal or Invalid input exits 1,
+# settings and keys that cannot work exit 2, and a dependency that is down (Unavailable) exits 75
+# (EX_TEMPFAIL in sysexits.h) so a script knows that running the same command later may succeed.
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_UNAVAILABLE = 0, 1, 2, 75
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,10 +80,11 @@ def _cmd_doctor(settings: Settings, as_json: bool) -> int:
     from bot.doctor import render_table, run_checks, run_offline_checks
     from bot.runtime import prepare
     from core.db.embedded import EmbeddedPostgresError
+    from core.errors import DatabaseUnavailable
 
     try:
         master, core = prepare(settings)
-    except (psycopg.Error, SQLAlchemyError, EmbeddedPostgresError, OSError) as exc:
+    except (psycopg.Error, SQLAlchemyError, DatabaseUnavailable, EmbeddedPostgresError, OSError) as exc:
         checks = run_offline_checks(settings, str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
     else:
         try:
@@ -270,7 +275,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ApiServerError as exc:
         print(f"edabot: {exc} (HOST/PORT)", file=sys.stderr)
         return EXIT_CONFIG
-    except EdabotError as exc:
+    except Unavailable as exc:
+        reference = new_reference()
+        logging.getLogger("edabot").warning("%s failed [ref %s]: %s", args.command, reference, exc, exc_info=exc)
+        print(f"edabot: {exc} (reference {reference}; run the command again once it is back)", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except EdabotError as exc:  # Refusal or Invalid: the message says what to change
         print(f"edabot: {exc}", file=sys.stderr)
         return EXIT_FAILED
 

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import exc as sa_exc
 
 import migrations
+from core.db.engine import is_outage, outage
 
 
 def alembic_config(url: str) -> Config:
@@ -19,4 +21,9 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_to_head(url: str) -> None:
-    command.upgrade(alembic_config(url), "head")
+    try:
+        command.upgrade(alembic_config(url), "head")
+    except (sa_exc.OperationalError, sa_exc.TimeoutError) as exc:
+        if not is_outage(exc):
+            raise
+        raise outage("the master database", exc) from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,19 @@ def test_user_create_list_delete(cli_env, tmp_path: Path, unique_username) -> No
     with psycopg.connect(cli_env["DATABASE_URL"]) as conn:
         assert conn.execute("SELECT count(*) FROM users").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM pg_database WHERE datname LIKE %s", (name + "%",)).fetchone() == (0,)
+
+
+def test_a_database_that_is_down_exits_75_with_a_reference_in_the_message_and_the_log(tmp_path: Path) -> None:
+    """Unavailable at the CLI edge: not the admin's input, so not exit 1; EX_TEMPFAIL says "run it again later"."""
+    env = {"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "CREDENTIALS_KEY": Fernet.generate_key().decode()}
+    result = _edabot(env, "user", "list", cwd=tmp_path)
+    assert result.returncode == 75, result.stderr
+    said = [line for line in result.stderr.splitlines() if line.startswith("edabot: ")]
+    assert said and "master database cannot be reached" in said[-1], result.stderr
+    reference = re.search(r"reference ([0-9A-F]{8})", said[-1])
+    assert reference, said
+    logged = [line for line in result.stderr.splitlines() if f"[ref {reference.group(1)}]" in line]
+    assert logged and "WARNING" in logged[0], result.stderr
 
 
 def test_bad_username_from_the_cli_exits_1_with_the_reason(cli_env, tmp_path: Path) -> None:
