@@ -33,13 +33,24 @@ def _required_ratio(text: str) -> tuple[str, str | None, bool] | None:
     parts = stripped[len(_REQUIRED_LABEL) :].split(None, 1)
     if not parts:
         return None
-    rest = parts[1] if len(parts) == 2 else ""
+    value, rest = parts[0], parts[1] if len(parts) == 2 else ""
+    brackets = _brackets(rest)
+    if brackets is None and (cut := value.find("(", 1)) > 0:
+        value, rest = value[:cut], f"{value[cut:]} {rest}"  # '10.00(Side area)': no blank before the bracket
+        brackets = _brackets(rest)
+    if brackets is None:
+        return None
+    return value, brackets[0], brackets[1]
+
+
+def _brackets(rest: str) -> tuple[str | None, bool] | None:
+    """'[(<check kind>)] [(VIOLATED)]' -> (check kind, violated), else None."""
     kind = None
     if rest.startswith("(") and (close := rest.find(")")) > 0:
         kind, rest = rest[1:close], rest[close + 1 :].lstrip()
     if rest not in ("", "(VIOLATED)"):
         return None
-    return parts[0], kind, rest == "(VIOLATED)"
+    return kind, rest == "(VIOLATED)"
 
 
 def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
