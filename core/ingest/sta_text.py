@@ -60,7 +60,10 @@ class StaTextHandler:
         self.power = PowerTable()
         self.checks = CheckTypesTable()
         self.skew = SkewTable()
-        self._content: list[str] = []
+        # A section's content lines: only a lone number matters (a scalar section), so the first line and
+        # the count are kept rather than every line, which would grow with a long section.
+        self._first_content: str | None = None
+        self._content_lines = 0
         self._used = False
         self._power_corner: str | None = None
 
@@ -77,8 +80,15 @@ class StaTextHandler:
         key = (self.scope.stage, self.scope.corner, "*")
         for name, count in self.checks.take().items():
             self.acc.set_default(key, name, count)
-        if not self._used and len(self._content) == 1 and is_number(self._content[0]) and self.scope.command:
-            yield self._scalar_metric(self.scope.command, self._content[0])
+        first = self._first_content
+        if (
+            not self._used
+            and self._content_lines == 1
+            and first is not None
+            and is_number(first)
+            and self.scope.command
+        ):
+            yield self._scalar_metric(self.scope.command, first)
         self._reset()
 
     def finish(self) -> Iterator[Fact]:
@@ -105,7 +115,9 @@ class StaTextHandler:
             self._used = True
             yield self.paths.read(line, PathScope(scope.stage, scope.title, scope.corner))
             return
-        self._content.append(stripped)
+        if self._content_lines == 0:
+            self._first_content = stripped
+        self._content_lines += 1
         key = (scope.stage, scope.corner, "*")
         handled, power = self.power.feed(text, scope.stage, self._power_corner or scope.corner)
         if handled:
