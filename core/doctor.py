@@ -19,6 +19,7 @@ from core import credentials, users
 from core.context import CoreContext
 from core.db.models import Credential, Dashboard, User
 from core.db.provisioning import database_names
+from core.errors import Unavailable
 from core.grafana.client import GrafanaClient
 from core.grafana.errors import GrafanaAuthError, GrafanaError
 from core.grafana.kinds import DATABASE_KINDS
@@ -54,7 +55,7 @@ class SlackChannelInfo:
     is_private: bool
 
 
-class SlackCallFailed(Exception):
+class SlackCallFailed(Unavailable):
     """A Slack call was refused; `str()` is Slack's error code (e.g. `invalid_auth`, `channel_not_found`)."""
 
 

@@ -7,14 +7,14 @@ from core import dashboards
 from core.authz import Actor, require_registered, require_self_or_admin, require_target
 from core.context import CoreContext
 from core.dashboards import DashboardLine
-from core.errors import EdabotError, NotFound
+from core.errors import NotFound, Unavailable
 from core.pipeline import actions
 from core.pipeline.ports import Ports, Posted
 from core.pipeline.runs import scan_and_process
 from core.pipeline.scanner import ScanReport
 
 
-class PipelineNotRunning(EdabotError):
+class PipelineNotRunning(Unavailable):
     """This process has no pipeline (capture and notifier) to run a scan with."""
 
 

@@ -12,9 +12,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from core.authz import require_registered
-from core.errors import EdabotError
-from core.ingest.errors import ReportParseError
-from core.ingest.loader import IngestError
+from core.errors import Invalid, Refusal
 from core.usecases import reports
 from listeners.blocks.account_builder import warning_text
 from listeners.blocks.ingest_builder import ingest_reply_blocks, ingest_reply_text
@@ -65,7 +63,7 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
                 url = info.get("url_private_download") or info.get("url_private")
                 try:
                     if not url:
-                        raise EdabotError("Slack sent no download link for it")
+                        raise Refusal("Slack sent no download link for it")
                     # One folder per file: two files with one name must not collide.
                     folder = Path(tempfile.mkdtemp(dir=workdir))
                     path = download(
@@ -79,9 +77,9 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
                     result = reports.ingest(ctx=services.core, actor=actor, path=path)
                     rows = result.rows.get(result.fact_table, sum(result.rows.values()))
                     loaded.append((name, result.kind.value, result.table, rows))
-                except (ReportParseError, IngestError) as exc:
-                    problems.append((name, str(exc)))
-                except EdabotError as exc:
+                except (Refusal, Invalid) as exc:
+                    # Listed with the other files' outcomes; an Unavailable (Slack or the database down) ends
+                    # the job and reaches the user with a reference id (listeners.errors.report_failure).
                     problems.append((name, str(exc)))
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
