@@ -165,6 +165,24 @@ def test_a_failing_slack_call_is_reported_with_a_reference(harness: Harness, uni
     assert re.search(r"reference `[0-9A-F]{8}`", text), text
 
 
+def test_an_outage_during_a_background_job_gives_the_user_the_reference_logged_at_warning(
+    harness: Harness, unique_username, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Unavailable (here: no pipeline in this process) is not the user's fault: their answer carries a reference
+    id, and the log has the same id at WARNING with the error, where the admin looks for it."""
+    import logging
+    import re
+
+    harness.command("U0DOWN001", f"register {unique_username()}")
+    with caplog.at_level(logging.INFO):
+        text = _text(harness.command("U0DOWN001", "scan"))
+    assert "pipeline is not running" in text, text
+    reference = re.search(r"reference `([0-9A-F]{8})`", text)
+    assert reference, text
+    logged = [r for r in caplog.records if reference.group(1) in r.getMessage()]
+    assert len(logged) == 1 and logged[0].levelno == logging.WARNING and logged[0].exc_info is not None
+
+
 def test_status_shows_the_doctor_checks_and_fixes_to_an_admin(harness: Harness) -> None:
     answer = _text(harness.command(ADMIN_ID, "status", timeout=20))
     assert "PostgreSQL reachable" in answer and "Slack auth.test" in answer
