@@ -1,17 +1,21 @@
 """Benchmark of dashboard previews: wall time per GIF and GIF size, with a warm browser.
 
     python bench/bench_capture.py [--runs 5] [--frames 10] [--delay 500] [--width 1920 --height 1080] [--verbose]
+                                  [--writer-runs 15]
 
 Serves a 6-panel Grafana-like dashboard on loopback (dark theme, stats, a time series, a table and a bar
 chart, queries answered after 100-400 ms, taller than the screen), then captures it `--runs` times.
 Figures printed: wall time per GIF against the floor CAPTURE_FRAMES x CAPTURE_FRAME_DELAY (target:
 floor + 2 s), and GIF bytes against the same frames written by imageio's defaults at full size
-(target: at most 40 % of that, and at most 2 MB). CHROMIUM_PATH picks the browser as in the bot.
+(target: at most 40 % of that, and at most 2 MB). Then the last capture's frames are written again by the
+product's writer (Pillow) and through imageio's Pillow plugin: size and median write time of each.
+CHROMIUM_PATH picks the browser as in the bot.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -24,8 +28,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from PIL import Image, ImageSequence
+
+# Run as `python bench/bench_capture.py`: put the repo root first so `bench` is found.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.gif_writers import imageio_gif_bytes, naive_gif_bytes, pillow_l_gif_bytes
 from core.capture.capture import CaptureRequest, CaptureService, CaptureSettings
-from core.capture.gif import naive_gif_bytes
+from core.capture.gif import IndexedFrames, index_frames, pillow_gif_bytes
 from core.secret import Secret
 
 TOKEN = Secret("glsa_bench_token_not_a_secret_0123456789")
@@ -183,6 +193,46 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+def _compare_writers(frames: list[Image.Image], *, delay_ms: int, width: int, runs: int) -> None:
+    """The same indexed frames through each writer, `runs` times, interleaved so load spikes hit all alike."""
+    t0 = time.perf_counter()
+    indexed: IndexedFrames = index_frames(frames, frame_delay_ms=delay_ms, width=width)
+    index_s = time.perf_counter() - t0
+    writers = {
+        "Pillow (the product's writer)": pillow_gif_bytes,
+        "imageio, Pillow plugin": imageio_gif_bytes,
+        "Pillow, as imageio calls it ('L' frames + palette)": pillow_l_gif_bytes,
+    }
+    times: dict[str, list[float]] = {name: [] for name in writers}
+    sizes: dict[str, int] = {}
+    decoded: dict[str, bytes] = {}
+    for _ in range(runs):
+        for name, write in writers.items():
+            t0 = time.perf_counter()
+            data = write(indexed)
+            times[name].append(time.perf_counter() - t0)
+            sizes[name] = len(data)
+            decoded[name] = _decoded(data)
+    base = "Pillow (the product's writer)"
+    base_ms = statistics.median(times[base]) * 1000
+    print(
+        f"GIF writer on the last capture's frames ({len(frames)} frames, {len(indexed.pixels)} distinct, "
+        f"{width} px wide; indexing them {index_s * 1000:.0f} ms, once), median of {runs} writes:"
+    )
+    for name in writers:
+        ms = statistics.median(times[name]) * 1000
+        same = "same pixels" if decoded[name] == decoded[base] else "DIFFERENT pixels"
+        print(
+            f"  {name}: {sizes[name] / 1024:.1f} KiB ({sizes[name] / sizes[base]:.1%}), {ms:.1f} ms "
+            f"({ms / base_ms:.2f}x), {same}"
+        )
+
+
+def _decoded(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as gif:
+        return b"".join(frame.convert("RGB").tobytes() for frame in ImageSequence.Iterator(gif))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -192,6 +242,7 @@ def main() -> int:
     parser.add_argument("--height", type=int, default=1080)
     parser.add_argument("--gif-width", type=int, default=960)
     parser.add_argument("--verbose", action="store_true", help="log each capture's phases (load, render, frames)")
+    parser.add_argument("--writer-runs", type=int, default=15, help="writes per GIF writer in the comparison")
     args = parser.parse_args()
     if args.verbose:
         logging.basicConfig(level=logging.INFO, format="  %(message)s")
@@ -235,6 +286,7 @@ def main() -> int:
         t0 = time.monotonic()
         naive = naive_gif_bytes(last.frames)
         naive_s = time.monotonic() - t0
+        frames = list(last.frames)
 
     floor = args.frames * args.delay / 1000
     median, p95 = statistics.median(walls), _percentile(walls, 0.95)
@@ -256,6 +308,8 @@ def main() -> int:
         f"  ratio {ratio:.1%} of naive (target <= 40 %: {'meets' if ratio <= 0.4 else 'MISSES'}); "
         f"<= 2 MB: {'meets' if size <= 2 * 1024 * 1024 else 'MISSES'}"
     )
+    print()
+    _compare_writers(frames, delay_ms=args.delay, width=args.gif_width, runs=args.writer_runs)
     return 0
 
 

@@ -1,2 +1,2 @@
-"""The capture adapter: headless Chromium (Playwright) tours a Grafana dashboard and imageio/Pillow turn the
+"""The capture adapter: headless Chromium (Playwright) tours a Grafana dashboard and Pillow turns the
 frames into the GIF preview; preview.py adapts it to the pipeline's Previewer port."""

@@ -12,11 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw, ImageSequence
 
+from bench.gif_writers import naive_gif_bytes
 from core.capture import gif as gif_module
 from core.capture.capture_types import CaptureRequest, CaptureResult, CaptureSettings
 from core.capture.dashboard_page import origin_of
 from core.capture.frames import count_distinct, frame_digest, is_blank, scale_to_width
-from core.capture.gif import encode_gif, gif_path, naive_gif_bytes, write_atomically
+from core.capture.gif import encode_gif, gif_path, write_atomically
 from core.capture.tour import PanelBox, TourStep, describe, plan_tour
 from core.secret import Secret
 
