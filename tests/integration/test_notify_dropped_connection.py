@@ -9,6 +9,7 @@ resend the write by itself; the pipeline must find the message by its metadata b
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def _run_until_settled(ctx: CoreContext, ports: Ports, rounds: int = 4) -> None:
 @pytest.mark.parametrize("dropped", ["chat.postMessage", "files.completeUploadExternal"])
 def test_a_write_slack_accepted_but_never_answered_ends_as_one_message(
     core_ctx: CoreContext,
-    unique_username,  # type: ignore[no-untyped-def]
+    unique_username: Callable[[str], str],
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
     dropped: str,
