@@ -35,6 +35,10 @@ HISTORY_SLACK_S = 120
 CHANNEL_ERRORS = {"not_in_channel", "channel_not_found", "is_archived"}
 
 
+class SlackNoAnswer(NotifyError):
+    """Slack did not answer (connection dropped, reset, timed out): whether it acted is unknown."""
+
+
 @dataclass(frozen=True)
 class _Target:
     """Where one notification goes, with which client, and (mrkdwn) why it is not the owner's channel."""
@@ -94,6 +98,8 @@ class SlackNotifier:
         for index, (channel, client) in enumerate(places):
             try:
                 found = self._find_in(job, client, channel)
+            except SlackNoAnswer:
+                raise  # nothing learnt about this place: looking elsewhere and posting could double it
             except NotifyError:
                 if index == len(places) - 1:
                     raise
@@ -203,7 +209,7 @@ class SlackNotifier:
             # No answer (RemoteDisconnected, reset, timeout, refused): the client did not resend a write
             # (bot/slack/retry.py), because Slack may have acted on it. The pipeline looks for the message
             # by its metadata before it posts again.
-            raise NotifyError(
+            raise SlackNoAnswer(
                 f"no answer from Slack to {_api_name(method)} ({type(exc).__name__}); it is retried later, "
                 "after checking whether it arrived"
             ) from exc

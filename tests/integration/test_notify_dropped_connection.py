@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from sqlalchemy import select, text
 
 from bot.app import build_web_client
 from bot.config import load_settings
-from bot.slack.notifier import SlackNotifier
+from bot.slack.notifier import SlackNoAnswer, SlackNotifier
 from core import registration
 from core.authz import Actor
 from core.context import CoreContext
@@ -27,7 +28,7 @@ from core.db.models import Dashboard
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
 from core.pipeline import scanner, worker
-from core.pipeline.ports import Ports, PreviewResult
+from core.pipeline.ports import Job, Ports, PreviewResult
 from core.secret import Secret
 from tests.conftest import owner_login
 from tests.fakes.grafana import GrafanaFake
@@ -110,4 +111,41 @@ def test_a_write_slack_accepted_but_never_answered_ends_as_one_message(
             assert len(sim.calls("files.completeUploadExternal")) == 2
             assert len(sim.calls("chat.postMessage")) == 1
             assert row.slack_file_id is not None and row.slack_file_id in str(messages[0]["blocks"])
+        sim.assert_no_violations()
+
+
+def test_an_unanswered_history_read_is_retried_and_then_says_nothing_was_learnt() -> None:
+    """Reads keep the client's connection retries; when all go unanswered the notifier must not conclude that
+    the message is absent (and go on to post it again): it raises, and the pipeline tries later."""
+    owner = "U0HISTORY"
+    with SlackSimulator() as sim:
+        sim.add_user(owner, "historian")
+        sim.add_channel(CHANNEL, name="dropped", members={owner})
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": sim.bot_token,
+                "SLACK_API_URL": sim.api_url,
+                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
+            },
+            env_file=None,
+        )
+        notifier = SlackNotifier(settings, build_web_client(settings, sim.bot_token))
+        job = Job(
+            dashboard_id=7,
+            username="historian",
+            slack_user_id=owner,
+            kind="timing",
+            database="historian_timing",
+            table="sta_run_7",
+            grafana_url="http://grafana.example/d/abc",
+            figures={},
+            preview=None,
+            channel=CHANNEL,
+            bot_token=None,
+            since=datetime.now(UTC),
+        )
+        sim.inject("conversations.history", drop_after_accept=True, times=3)
+        with pytest.raises(SlackNoAnswer, match=r"conversations\.history"):
+            notifier.find_posted(job)
+        assert len([r for r in sim.requests if r.method == "conversations.history"]) == 3, "1 try + 2 retries"
         sim.assert_no_violations()
