@@ -13,7 +13,6 @@ from bot.api.schemas import CredentialCreate, CredentialList, CredentialOut, Cre
 from bot.app import build_web_client
 from core import validation
 from core.authz import Actor
-from core.channels import ChannelPolicy
 from core.usecases import credentials
 from listeners.channel_directory import SlackChannelDirectory
 from listeners.services import Services
@@ -23,13 +22,10 @@ KeyName = Annotated[str, Path(description="the credential's name, e.g. SLACK_CHA
 router = APIRouter(prefix="/api/v1/users/{id}/credentials", tags=["credentials"])
 
 
-def _channel_policy(services: Services, actor: Actor) -> ChannelPolicy:
-    """SLACK_CHANNEL_ID through the API: the account's owner must be in the channel (Slack says), unless an
-    admin sets it; without a Slack token nothing can be checked and core refuses with a 422. Only consulted
-    for that key, and the directory makes no call until it is."""
+def _channel_directory(services: Services) -> SlackChannelDirectory | None:
+    """Asked only for SLACK_CHANNEL_ID; without a Slack token nothing can be checked (the use case's 422)."""
     token = services.settings.slack_bot_token
-    directory = SlackChannelDirectory(build_web_client(services.settings, token.reveal())) if token else None
-    return ChannelPolicy(directory, by_admin=actor.is_admin)
+    return SlackChannelDirectory(build_web_client(services.settings, token.reveal())) if token else None
 
 
 def _store(
@@ -42,7 +38,7 @@ def _store(
             username=username,
             key_name=key_name,
             value=value,
-            channel_policy=_channel_policy(services, actor),
+            channel_directory=_channel_directory(services),
             replace=replace,
         )
     except credentials.CredentialExists:

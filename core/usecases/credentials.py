@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import credentials, users, validation
 from core.authz import Actor, require_target
-from core.channels import ChannelPolicy
+from core.channels import ChannelDirectory, ChannelPolicy
 from core.context import CoreContext
 from core.credentials import MaskedCredential
 from core.errors import AlreadyExists
@@ -40,20 +40,22 @@ def set_value(
     key_name: str,
     value: str | None,
     username: str | None = None,
-    channel_policy: ChannelPolicy | None = None,
+    channel_directory: ChannelDirectory | None = None,
     replace: bool = True,
 ) -> StoredCredential:
     """Store `key_name` encrypted. With `replace=False` an existing key is refused (CredentialExists).
 
-    `channel_policy` checks a SLACK_CHANNEL_ID value against the owner's channel memberships.
+    A SLACK_CHANNEL_ID must be a channel the account's owner is in, asked of `channel_directory` (None where
+    the edge has no Slack connection: refused then), unless an admin sets it.
     """
+    policy = ChannelPolicy(channel_directory, by_admin=actor.is_admin)
     target = require_target(actor, username, WHAT)
     name = validation.key_name(key_name)
     try:
         with ctx.db.session() as session:
             user = users.require(session, target)
             created = credentials.store(
-                session, ctx.cipher, user, name, value, actor=actor.label, channel_policy=channel_policy
+                session, ctx.cipher, user, name, value, actor=actor.label, channel_policy=policy
             )
             if not created and not replace:
                 # Raised inside the unit of work, so the overwrite just made is rolled back.

@@ -64,11 +64,11 @@ def submit_credential(
             errors[BlockId.CREDS_VALUE] = str(exc)
     services: Services = context["services"]
     user_id = body["user"]["id"]
-    policy: ChannelPolicy | None = None
+    directory: SlackChannelDirectory | None = None
     if not errors and key_name == NOTIFY_CHANNEL_KEY:
         directory = SlackChannelDirectory(client)
-        policy = ChannelPolicy(directory, by_admin=services.actor(user_id).is_admin)
-        problem = _channel_problem(directory, policy.by_admin, user_id, (raw_value or "").strip())
+        by_admin = services.actor(user_id).is_admin
+        problem = _channel_problem(directory, by_admin, user_id, (raw_value or "").strip())
         if problem is not None:
             errors[BlockId.CREDS_VALUE] = problem
     if errors:
@@ -84,7 +84,7 @@ def submit_credential(
             actor=services.actor(user_id),
             key_name=key_name,
             value=raw_value,
-            channel_policy=policy,  # checked again here: the check above may have run out of time
+            channel_directory=directory,  # checked again here: the check above may have run out of time
         )
         notice = saved_notice(key_name, created=stored.created, masked=mask(raw_value or ""))
         if parent_id:
