@@ -11,7 +11,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from core.authz import require_registered
 from core.errors import Invalid, Refusal
 from core.usecases import reports
 from listeners.blocks.account_builder import warning_text
@@ -51,7 +50,7 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
 
     def job() -> None:
         actor = services.actor(user_id)
-        require_registered(actor)  # before any download
+        reports.authorize_upload(ctx=services.core, actor=actor)  # refused before any download
         token = services.settings.slack_bot_token
         assert token is not None
         loaded: list[tuple[str, str, str, int]] = []
