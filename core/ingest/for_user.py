@@ -14,7 +14,7 @@ from core.context import CoreContext
 from core.db.provisioning import database_names
 from core.ingest.detect import detect_format
 from core.ingest.formats import ReportKind, kind_for
-from core.ingest.isolated import load_in_child
+from core.ingest.isolated import Progress, load_in_child
 from core.ingest.loader import LoadResult
 from core.ingest.overview import refresh_runs_overview
 from core.logins import OWNER_PASSWORD, require_password
@@ -31,12 +31,19 @@ def target_kind(path: Path, kind: str | None) -> str:
 
 
 def ingest_for_user(
-    ctx: CoreContext, username: str, path: Path, *, kind: str | None = None, table: str | None = None
+    ctx: CoreContext,
+    username: str,
+    path: Path,
+    *,
+    kind: str | None = None,
+    table: str | None = None,
+    progress: Progress | None = None,
 ) -> LoadResult:
+    """`progress(bytes_read, file_size)` is called every fraction of a second while the child loads."""
     chosen = target_kind(path, kind)
     database = database_names(username)[chosen]
     password = require_password(ctx, OWNER_PASSWORD, username)
     login = ctx.server.url_for(database, user=username, password=password)
-    result = load_in_child(login, path, kind=chosen, table=table)
+    result = load_in_child(login, path, kind=chosen, table=table, progress=progress)
     refresh_runs_overview(ctx, username)
     return result

@@ -499,11 +499,12 @@ def ingest_file(
     fmt: ReportFormat | None = None,
     time_unit: str | None = None,
     design: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> LoadResult:
-    """Detect, parse and load one report file (the ``edabot ingest`` path)."""
+    """Detect, parse and load one report file (the ``edabot ingest`` path); `progress` gets the bytes read."""
     try:
         chosen = ReportKind(kind) if kind is not None else None
     except ValueError:
         raise IngestError(f"kind must be one of timing, qor, drc, not {kind!r}") from None
-    with open_report(path, fmt=fmt, time_unit=time_unit, design=design) as parsed:
+    with open_report(path, fmt=fmt, time_unit=time_unit, design=design, progress=progress) as parsed:
         return load_report(conn, parsed, table_name=table, kind=chosen)

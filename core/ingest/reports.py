@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 from core.ingest import (
     klayout_rdb,
@@ -177,6 +177,30 @@ def _guarded(facts: Iterator[Fact], ctx: ParseContext) -> Iterator[Fact]:
     ctx.run.time_unit = ctx.unit.label
 
 
+PROGRESS_STEP_BYTES = 1 << 20
+
+
+class _ReportingReader:
+    """A binary file that tells how far it has been read, once per PROGRESS_STEP_BYTES and at the end. Only
+    `read` is counted: it is all the parsers call to move forward (seek and tell pass through)."""
+
+    def __init__(self, handle: BinaryIO, report: Callable[[int], None]) -> None:
+        self._handle = handle
+        self._report = report
+        self._next = PROGRESS_STEP_BYTES
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(size)
+        position = self._handle.tell()
+        if position >= self._next or not data:
+            self._next = position + PROGRESS_STEP_BYTES
+            self._report(position)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+
 @contextmanager
 def open_report(
     path: str | Path,
@@ -184,15 +208,18 @@ def open_report(
     fmt: ReportFormat | None = None,
     time_unit: str | TimeUnit | None = None,
     design: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Iterator[ParsedReport]:
-    """Parse a report file; the file stays open while the facts are consumed inside the block."""
+    """Parse a report file; the file stays open while the facts are consumed inside the block. `progress`,
+    when given, is called with the number of bytes read so far as the parse moves through the file."""
     path = Path(path)
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise ReportParseError(path.name, 0, "a readable file", f"{type(exc).__name__}: {exc.strerror}") from None
     with handle:
-        yield parse_report(handle, source_name=path.name, fmt=fmt, time_unit=time_unit, design=design)
+        stream = cast(BinaryIO, _ReportingReader(handle, progress)) if progress is not None else handle
+        yield parse_report(stream, source_name=path.name, fmt=fmt, time_unit=time_unit, design=design)
 
 
 def parse_text(
