@@ -3,40 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from listeners.commands import (
-    creds_command,
-    dashboards_command,
-    register_command,
-    scan_command,
-    status_command,
-    user_command,
-)
 from listeners.commands.help_command import show_help
-from listeners.commands.parse import Parsed, parse
+from listeners.commands.parse import Parsed, Unparsed, parse
 from listeners.commands.request import CommandRequest
+from listeners.commands.table import BY_NAME
 from listeners.errors import reported
 from listeners.reply import error_reporter
 from listeners.services import Services
-
-HANDLERS: dict[str, Callable[[CommandRequest], None]] = {
-    "register": register_command.register,
-    "user create": register_command.create_for_other,
-    "user list": user_command.list_users,
-    "user show": user_command.show_user,
-    "user delete": user_command.delete_user,
-    "creds": creds_command.open_creds,
-    "creds set": creds_command.set_one,
-    "apikey": creds_command.rotate_api_key,
-    "dashboards": dashboards_command.list_dashboards,
-    "scan": scan_command.scan_now,
-    "status": status_command.show_status,
-}
 
 
 def eda_command(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
@@ -55,7 +33,8 @@ def eda_command(ack: Ack, command: dict[str, Any], respond: Respond, client: Web
         args=parsed.args if isinstance(parsed, Parsed) else (),
     )
     with reported("handling your command", error_reporter(req.reply)):
-        if isinstance(parsed, Parsed):
-            HANDLERS[parsed.name](req)
-        else:
-            show_help(req, parsed.problem)
+        handler = BY_NAME[parsed.name].handler if isinstance(parsed, Parsed) else None
+        if handler is not None:
+            handler(req)
+        else:  # `help`, empty or not understood: the table's usage, with the problem if there is one
+            show_help(req, parsed.problem if isinstance(parsed, Unparsed) else None)

@@ -15,7 +15,7 @@ from listeners.blocks.account_builder import (
     registered_text,
 )
 from listeners.blocks.progress_builder import failure_blocks, progress_blocks
-from listeners.commands.parse import slack_user_id
+from listeners.commands.mentions import slack_user_id
 from listeners.commands.request import CommandRequest
 from listeners.reply import DirectMessageReply
 from listeners.workspace import require_workspace_member

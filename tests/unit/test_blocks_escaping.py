@@ -49,6 +49,7 @@ from listeners.blocks import (
 )
 from listeners.blocks.common import channel_link, code, esc, link, mention, safe_url
 from listeners.commands.parse import Parsed, parse
+from listeners.commands.table import COMMANDS
 
 ATTACKS = [
     "<!channel>",
@@ -232,7 +233,12 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "creds_builder.loading_modal": st.builds(creds_builder.loading_modal, hostile),
     "creds_builder.message_modal": st.builds(creds_builder.message_modal, hostile, hostile),
     "help_builder.help_blocks": _kw(
-        help_builder.help_blocks, command=hostile, problem=problems, username=maybe_hostile, is_admin=st.booleans()
+        help_builder.help_blocks,
+        command=hostile,
+        commands=st.just(COMMANDS),
+        problem=problems,
+        username=maybe_hostile,
+        is_admin=st.booleans(),
     ),
     "help_builder.help_text": st.builds(help_builder.help_text, problems),
     "home_builder.dashboard_lines": _kw(
