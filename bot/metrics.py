@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from core.pipeline.ports import Previewer, PreviewResult
+from core.pipeline.scanner import ScanReport
 from core.secret import Secret
 
 
@@ -41,12 +42,25 @@ class Metrics:
             registry=r,
             buckets=(0.1, 0.5, 1, 2, 5, 10, 20, 60),
         )
+        # Per pass, the user databases listed (counters moved, or a full listing) and those skipped (unchanged):
+        # what the change-driven scan saves. Counters, exposed as *_total like the others.
+        self.scan_databases_listed = Counter(
+            "edabot_scan_databases_listed", "User databases listed by scan passes", registry=r
+        )
+        self.scan_databases_skipped = Counter(
+            "edabot_scan_databases_skipped", "User databases a scan pass skipped (no writes since listed)", registry=r
+        )
         self.ack_seconds = Histogram(
             "edabot_ack_seconds",
             "Time from a Slack request's arrival to its ack",
             registry=r,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3),
         )
+
+    def observe_scan(self, report: ScanReport) -> None:
+        self.scan_seconds.observe(report.seconds)
+        self.scan_databases_listed.inc(report.listed)
+        self.scan_databases_skipped.inc(report.skipped)
 
     def watch_rows(self, count_by_state: Callable[[], dict[str, int]]) -> None:
         self.registry.register(_RowsByState(count_by_state))

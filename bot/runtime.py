@@ -161,7 +161,15 @@ def build_pipeline_ports(
     measured = MeasuredPreviewer(previewer, metrics) if metrics is not None else previewer
     # A lease outlives the slowest step (a whole capture plus an upload) so a live worker never loses a row.
     lease_s = settings.capture_timeout_ms // 1000 + 120
-    return Ports(previewer=measured, notifier=notifier, owner=worker_id(), lease_s=lease_s), capture
+    ports = Ports(
+        previewer=measured,
+        notifier=notifier,
+        owner=worker_id(),
+        lease_s=lease_s,
+        deferrals=notifier,
+        new_per_hour=settings.max_new_dashboards_per_hour,
+    )
+    return ports, capture
 
 
 def run(settings: Settings) -> int:
@@ -179,7 +187,14 @@ def run(settings: Settings) -> int:
     work = BackgroundWork(max_workers=8)
     ports, capture = build_pipeline_ports(settings, metrics, core=core)
     services = Services(settings=settings, core=core, work=work, pipeline=ports, metrics=metrics)
-    scheduler = PipelineScheduler(core, ports, scan_interval_s=settings.scan_interval_seconds, metrics=metrics)
+    scheduler = PipelineScheduler(
+        core,
+        ports,
+        scan_interval_s=settings.scan_interval_seconds,
+        full_every_s=settings.scan_full_every_seconds,
+        new_per_hour=settings.max_new_dashboards_per_hour,
+        metrics=metrics,
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

@@ -43,7 +43,14 @@ def pid_alive(pid: int) -> bool:
 
 class PipelineScheduler:
     def __init__(
-        self, core: CoreContext, ports: Ports, *, scan_interval_s: int, metrics: Metrics | None = None
+        self,
+        core: CoreContext,
+        ports: Ports,
+        *,
+        scan_interval_s: int,
+        full_every_s: int = 600,
+        new_per_hour: int | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._core = core
         self._metrics = metrics
@@ -53,6 +60,8 @@ class PipelineScheduler:
             timezone=UTC, job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
         )
         self._scan_interval_s = scan_interval_s
+        self._full_every_s = full_every_s
+        self._new_per_hour = new_per_hour
         self._stopping = threading.Event()
         self.last_scan: scanner.ScanReport | None = None
         self.last_scan_at: datetime | None = None
@@ -63,10 +72,10 @@ class PipelineScheduler:
 
     def _scan_tagged(self) -> None:
         try:
-            self.last_scan = scanner.scan(self._core)
+            self.last_scan = scanner.scan(self._core, full_every_s=self._full_every_s, new_per_hour=self._new_per_hour)
             self.last_scan_at = datetime.now(UTC)
             if self._metrics is not None and self.last_scan.ran:
-                self._metrics.scan_seconds.observe(self.last_scan.seconds)
+                self._metrics.observe_scan(self.last_scan)
         except Exception:
             log.exception("scan failed")  # the next interval tries again
         self._process()

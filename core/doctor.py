@@ -76,6 +76,7 @@ def database_checks(ctx: CoreContext) -> list[Check]:
     try:
         with psycopg.connect(ctx.server.admin_url.reveal(), connect_timeout=5, autocommit=True) as conn:
             version = conn.execute("SHOW server_version").fetchone()
+            track_counts = conn.execute("SHOW track_counts").fetchone()
             used, limit = conn.execute(
                 "SELECT (SELECT count(*) FROM pg_stat_activity), current_setting('max_connections')::int"
             ).fetchone() or (0, 1)
@@ -92,6 +93,19 @@ def database_checks(ctx: CoreContext) -> list[Check]:
         Check("PostgreSQL reachable", True, f"{ctx.server.host}:{ctx.server.port}"),
         Check("PostgreSQL version", True, str(version[0]) if version else "unknown"),
     ]
+    # The scan lists only the databases whose write counters moved; with counting off, every pass lists all.
+    counting = bool(track_counts) and str(track_counts[0]).lower() == "on"
+    checks.append(
+        Check(
+            "PostgreSQL track_counts",
+            counting,
+            "on" if counting else "off: every scan pass connects to every user database",
+            ""
+            if counting
+            else "turn it on: ALTER SYSTEM SET track_counts = on; SELECT pg_reload_conf(); (or track_counts = on "
+            "in postgresql.conf)",
+        )
+    )
     ratio = used / max(limit, 1)
     checks.append(
         Check(

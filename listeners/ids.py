@@ -25,6 +25,7 @@ class ActionId(StrEnum):
     REFRESH_PREVIEW = "edabot_refresh_preview"
     MUTE_DASHBOARD = "edabot_mute_dashboard"
     UNMUTE_DASHBOARD = "edabot_unmute_dashboard"
+    PROCESS_DEFERRED = "edabot_process_deferred"
 
 
 class BlockId(StrEnum):
@@ -37,6 +38,7 @@ class BlockId(StrEnum):
 
 class MessageMetadata(StrEnum):
     DASHBOARD_EVENT = "edabot_dashboard"
+    DEFERRED_EVENT = "edabot_deferred"
 
 
 class CredsRowAction(StrEnum):

@@ -18,13 +18,14 @@ from bot.app import build_web_client
 from bot.config import Settings
 from core.channels import ChannelUnavailable
 from core.errors import EdabotError
-from core.pipeline.ports import Job, NotifyError, Posted
+from core.pipeline.ports import DeferralJob, Job, NotifyError, Posted
 from listeners.blocks.channel_notice_builder import (
     redirect_reason_hidden,
     redirect_reason_not_member,
     redirected_notice_blocks,
     redirected_text,
 )
+from listeners.blocks.deferral_builder import deferral_blocks, deferral_metadata, deferral_text
 from listeners.blocks.notification_builder import notification_blocks, notification_metadata, notification_text
 from listeners.channel_directory import SlackChannelDirectory
 from listeners.ids import MessageMetadata
@@ -53,12 +54,12 @@ class SlackNotifier:
         self._settings = settings
         self._default = default_client
 
-    def _client(self, job: Job) -> WebClient:
+    def _client(self, job: Job | DeferralJob) -> WebClient:
         if job.bot_token is not None:
             return build_web_client(self._settings, job.bot_token.reveal())
         return self._default
 
-    def _channel(self, job: Job) -> str:
+    def _channel(self, job: Job | DeferralJob) -> str:
         channel = job.channel or self._settings.slack_channel_id
         if channel is None:
             raise NotifyError(
@@ -71,7 +72,7 @@ class SlackNotifier:
         opened = self._call(self._default, "conversations_open", users=slack_user_id)
         return str(opened["channel"]["id"])
 
-    def _target(self, job: Job) -> _Target:
+    def _target(self, job: Job | DeferralJob) -> _Target:
         """The owner's channel if they are still in it (asked afresh for every post), else their DM."""
         if job.channel is None or job.slack_user_id is None:
             # The admin's default channel, or an account without a Slack user: nobody's membership to check.
@@ -86,31 +87,36 @@ class SlackNotifier:
             raise NotifyError(str(exc)) from exc  # Slack could not answer: retried later, nothing posted
         if reason is None:
             return _Target(job.channel, self._client(job))
-        log.info("dashboard %s: owner's channel not usable, posting to their DM", job.dashboard_id)
+        log.info("%s: owner's channel not usable, posting to their DM", _label(job))
         # The app's own client: a personal SLACK_BOT_TOKEN's bot may not share a DM with the owner.
         return _Target(self._dm(job.slack_user_id), self._default, reason)
 
     def find_posted(self, job: Job) -> Posted | None:
         """Look in the owner's channel, then in their DM (where a post goes when they have left the channel)."""
+        return self._find(job, MessageMetadata.DASHBOARD_EVENT, "dashboard_id", job.dashboard_id)
+
+    def _find(self, job: Job | DeferralJob, event_type: str, key: str, value: int) -> Posted | None:
         places = [(self._channel(job), self._client(job))]
         if job.channel is not None and job.slack_user_id is not None:
             places.append((self._dm(job.slack_user_id), self._default))
         for index, (channel, client) in enumerate(places):
             try:
-                found = self._find_in(job, client, channel)
+                found = self._find_in(job, client, channel, event_type, key, value)
             except SlackNoAnswer:
                 raise  # nothing learnt about this place: looking elsewhere and posting could double it
             except NotifyError:
                 if index == len(places) - 1:
                     raise
                 # The bot can no longer read the channel, so it cannot have posted there since; the DM may tell.
-                log.info("dashboard %s: channel history unreadable, looking in the DM", job.dashboard_id)
+                log.info("%s: channel history unreadable, looking in the DM", _label(job))
                 continue
             if found is not None:
                 return found
         return None
 
-    def _find_in(self, job: Job, client: WebClient, channel: str) -> Posted | None:
+    def _find_in(
+        self, job: Job | DeferralJob, client: WebClient, channel: str, event_type: str, key: str, value: int
+    ) -> Posted | None:
         oldest = (job.since.timestamp() - HISTORY_SLACK_S) if job.since else 0
         cursor: str | None = None
         for _ in range(20):  # bounded: at most 20 pages of history since the send started
@@ -125,10 +131,7 @@ class SlackNotifier:
             )
             for message in page.get("messages", []):
                 meta = message.get("metadata") or {}
-                if (
-                    meta.get("event_type") == MessageMetadata.DASHBOARD_EVENT
-                    and (meta.get("event_payload") or {}).get("dashboard_id") == job.dashboard_id
-                ):
+                if meta.get("event_type") == event_type and (meta.get("event_payload") or {}).get(key) == value:
                     return Posted(channel=channel, ts=str(message["ts"]), file_id=None)
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
@@ -170,6 +173,53 @@ class SlackNotifier:
             metadata=notification_metadata(job.dashboard_id, job.username, job.table),
         )
         return Posted(channel=posted.channel, ts=posted.ts, file_id=file_id)
+
+    def find_deferral(self, job: DeferralJob) -> Posted | None:
+        """The summary of this notice's deferred tables, if a send that may have happened did."""
+        return self._find(job, MessageMetadata.DEFERRED_EVENT, "notice_id", job.notice_id)
+
+    def post_deferral(self, job: DeferralJob) -> Posted:
+        """The one summary message of a user database's deferred tables, where its dashboards would go."""
+        target = self._target(job)
+        text = deferral_text(count=job.count, database=job.database, command=self._settings.slack_command)
+        blocks = self._deferral_blocks(job)
+        if target.redirected_because is not None:
+            text = redirected_text(text, target.redirected_because)
+            blocks = redirected_notice_blocks(target.redirected_because, self._settings.slack_command) + blocks
+        posted = self._call(
+            target.client,
+            "chat_postMessage",
+            channel=target.channel,
+            blocks=blocks,
+            text=text,
+            metadata=deferral_metadata(job.notice_id, job.username, job.database),
+            unfurl_links=False,
+        )
+        return Posted(channel=str(posted["channel"]), ts=str(posted["ts"]), file_id=None)
+
+    def update_deferral(self, job: DeferralJob, posted: Posted) -> Posted:
+        """The same summary with the count as it is now (chat.update: one message however often it changes)."""
+        mine = posted.channel in (job.channel, self._settings.slack_channel_id)
+        self._call(
+            self._client(job) if mine else self._default,
+            "chat_update",
+            channel=posted.channel,
+            ts=posted.ts,
+            blocks=self._deferral_blocks(job),
+            text=deferral_text(count=job.count, database=job.database, command=self._settings.slack_command),
+            metadata=deferral_metadata(job.notice_id, job.username, job.database),
+        )
+        return posted
+
+    def _deferral_blocks(self, job: DeferralJob) -> list[dict[str, Any]]:
+        return deferral_blocks(
+            notice_id=job.notice_id,
+            count=job.count,
+            database=job.database,
+            username=job.username,
+            slack_user_id=job.slack_user_id,
+            command=self._settings.slack_command,
+        )
 
     def _upload(self, job: Job, client: WebClient) -> str | None:
         preview = job.preview
@@ -219,6 +269,11 @@ class SlackNotifier:
                 channel = kwargs.get("channel") or self._settings.slack_channel_id
                 raise NotifyError(f"Slack said {error}: invite @edabot to <#{channel}> (/invite @edabot)") from exc
             raise NotifyError(f"Slack {_api_name(method)} failed: {error}") from exc
+
+
+def _label(job: Job | DeferralJob) -> str:
+    """What a log line calls the message being sent."""
+    return f"dashboard {job.dashboard_id}" if isinstance(job, Job) else f"deferred tables of {job.database}"
 
 
 def _api_name(method: str) -> str:

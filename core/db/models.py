@@ -111,6 +111,8 @@ class Dashboard(Base):
     # not have been posted, so it is reconciled through message metadata before any re-send.
     send_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     slack_file_id: Mapped[str | None] = mapped_column(String(32))
+    # When the row entered the pipeline (NULL while deferred): the hourly quota counts these.
+    admitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
@@ -121,7 +123,34 @@ class Dashboard(Base):
         CheckConstraint(f"kind IN {DASHBOARD_KINDS!r}", name="dashboards_kind_known"),
         CheckConstraint(f"state IN {DASHBOARD_STATES!r}", name="dashboards_state_known"),
         Index("dashboards_due", "state", "next_attempt_at"),
+        Index("dashboards_admitted", "user_id", "admitted_at"),
     )
+
+
+class DeferralNotice(Base):
+    """The one Slack message per user database that summarises its deferred tables (over the hourly quota).
+
+    Posted once and then edited in place as the count changes; the send is recorded before it starts
+    (`send_started_at`), so a retry looks for the message by its metadata before posting again.
+    """
+
+    __tablename__ = "deferral_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    database_name: Mapped[str] = mapped_column(String(63))
+    # The count the message shows now (NULL: no message yet).
+    shown_count: Mapped[int | None] = mapped_column(Integer)
+    slack_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    send_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("user_id", "database_name", name="deferral_notices_user_database_unique"),)
 
 
 class RetainedName(Base):

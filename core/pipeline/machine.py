@@ -18,6 +18,8 @@ class DashboardState(enum.StrEnum):
     POSTED = "posted"
     FAILED = "failed"
     MUTED = "muted"
+    # Over its owner's hourly quota: recorded, not captured, until the quota allows or the owner asks.
+    DEFERRED = "deferred"
 
 
 # Rows the worker claims: one waiting for its next step, or a failed one whose backoff has passed.

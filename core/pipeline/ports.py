@@ -56,15 +56,42 @@ class Notifier(Protocol):
     def replace(self, job: Job, posted: Posted) -> Posted: ...
 
 
+@dataclass(frozen=True)
+class DeferralJob:
+    """The summary message of one user database's deferred tables: `count` tables wait there now."""
+
+    notice_id: int
+    username: str
+    slack_user_id: str | None
+    database: str
+    count: int
+    channel: str | None
+    bot_token: Secret | None
+    since: datetime | None
+
+
+class DeferralNotifier(Protocol):
+    """Posts, finds and edits the one summary message per user database (metadata names the notice)."""
+
+    def find_deferral(self, job: DeferralJob) -> Posted | None: ...
+
+    def post_deferral(self, job: DeferralJob) -> Posted: ...
+
+    def update_deferral(self, job: DeferralJob, posted: Posted) -> Posted: ...
+
+
 class NotifyError(Unavailable):
     """A send that Slack refused; the message is the fix shown to the user (e.g. invite the bot)."""
 
 
 @dataclass
 class Ports:
-    """The adapters one worker process runs with, and the lease owner id it claims rows under."""
+    """The adapters one worker process runs with, the lease owner id it claims rows under, and the quota of
+    new dashboards per user and hour its scans apply (None: no quota)."""
 
     previewer: Previewer
     notifier: Notifier
     owner: str
     lease_s: int = 300
+    deferrals: DeferralNotifier | None = None  # None: deferred tables get no summary message from this process
+    new_per_hour: int | None = None

@@ -8,15 +8,19 @@ from __future__ import annotations
 import threading
 
 from core.context import CoreContext
-from core.pipeline import scanner, worker
+from core.pipeline import notices, scanner, worker
 from core.pipeline.ports import Ports
 
 MAX_ROWS_PER_TICK = 50
-ROWS_PER_CLAIM = 5
+# One row per claim: with fair claims, a worker then goes back to the queue after every row, so one user's
+# flood delays another user's first table by at most one capture per worker. A claim is one cheap query.
+ROWS_PER_CLAIM = 1
 
 
 def run_pipeline(core: CoreContext, ports: Ports, stopping: threading.Event | None = None) -> int:
-    """Advance due dashboards until none is left, MAX_ROWS_PER_TICK are done, or `stopping` is set."""
+    """Post or edit the summaries of deferred tables, then advance due dashboards until none is left,
+    MAX_ROWS_PER_TICK are done, or `stopping` is set."""
+    notices.process_due_notices(core, ports)
     done = 0
     while done < MAX_ROWS_PER_TICK and not (stopping is not None and stopping.is_set()):
         claimed = worker.process_due(core, ports, limit=ROWS_PER_CLAIM)
@@ -27,6 +31,6 @@ def run_pipeline(core: CoreContext, ports: Ports, stopping: threading.Event | No
 
 
 def scan_and_process(core: CoreContext, ports: Ports, *, only_username: str | None = None) -> scanner.ScanReport:
-    report = scanner.scan(core, only_username=only_username)
+    report = scanner.scan(core, only_username=only_username, new_per_hour=ports.new_per_hour)
     run_pipeline(core, ports)
     return report

@@ -7,6 +7,9 @@ database in one query on the master connection and lists tables only where they 
 anyway on the first pass, when the server restarted, when statistics were reset or went backwards, when
 `track_counts` is off, and at least every `full_every_s` seconds (the safety net).
 
+With a quota (`new_per_hour`), new tables are recorded as `deferred` and each user's oldest are let into the
+pipeline while their quota allows, in this pass and every later one (core/pipeline/quotas.py).
+
 One process scans at a time (a PostgreSQL advisory lock), databases are listed with bounded concurrency,
 and a table seen once is recorded once (unique owner+kind+table), so a crash or a second process can never
 skip or double a table. The counters are read before the listing and saved after it, so a change made while
@@ -30,6 +33,8 @@ from sqlalchemy import text
 from core.context import CoreContext
 from core.db.provisioning import KINDS, grafana_role
 from core.logins import READER_PASSWORD, role_passwords
+from core.pipeline import quotas
+from core.pipeline.machine import DashboardState
 from core.secret import Secret
 
 log = logging.getLogger(__name__)
@@ -99,6 +104,8 @@ class ScanReport:
     new: list[tuple[str, str, str]] = field(default_factory=list)  # (username, kind, table)
     renamed: list[tuple[str, str, str]] = field(default_factory=list)  # (database, old name, new name)
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (database, table)
+    released: int = 0  # deferred rows let into the pipeline by the quota in this pass
+    waiting: int = 0  # rows still deferred after this pass (over their owner's quota)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -132,9 +139,11 @@ def scan(
     concurrency: int = 8,
     full_every_s: float = 600.0,
     full: bool = False,
+    new_per_hour: int | None = None,
 ) -> ScanReport:
     """One pass. `only_username` (an explicit `/eda scan` or `edabot scan --user`) lists that user's databases
-    whatever their counters say; `full` lists every database."""
+    whatever their counters say; `full` lists every database. `new_per_hour` is each user's quota of new
+    dashboards (MAX_NEW_DASHBOARDS_PER_HOUR); None admits every new table at once."""
     started = time.monotonic()
     report = ScanReport()
     with _scan_lock(ctx) as got:
@@ -154,15 +163,20 @@ def scan(
             else:
                 listed_ok.append((target, tables))
                 report.tables += len(tables)
-        _reconcile(ctx, listed_ok, report)
+        _reconcile(ctx, listed_ok, report, deferred=new_per_hour is not None)
+        if new_per_hour is not None:
+            _apply_quota(ctx, new_per_hour, report)
         _remember(ctx, [t for t, _ in listed_ok], full_done=reason is not None and only_username is None)
     report.seconds = time.monotonic() - started
-    if report.new or report.errors or report.renamed or report.dropped or report.full_reason:
+    if report.new or report.errors or report.renamed or report.dropped or report.full_reason or report.released:
         log.info(
-            "scan: %d new, %d renamed, %d dropped table(s); listed %d of %d database(s)%s, %d error(s), %.2fs",
+            "scan: %d new, %d renamed, %d dropped table(s), %d released, %d deferred; listed %d of %d "
+            "database(s)%s, %d error(s), %.2fs",
             len(report.new),
             len(report.renamed),
             len(report.dropped),
+            report.released,
+            report.waiting,
             report.listed,
             report.databases,
             f" ({report.full_reason})" if report.full_reason else "",
@@ -230,7 +244,26 @@ def _list_all(
         return list(pool.map(list_one, targets))
 
 
-def _reconcile(ctx: CoreContext, listed: list[tuple[Observed, list[tuple[str, int]]]], report: ScanReport) -> None:
+def _apply_quota(ctx: CoreContext, per_hour: int, report: ScanReport) -> None:
+    """Let each user's oldest deferred tables in while their quota allows, and make sure every user database
+    with tables still waiting has its one summary message queued."""
+    with ctx.db.session() as session:
+        if not quotas.any_deferred(session):
+            return
+        released = quotas.release_within_quota(session, per_hour=per_hour)
+        report.released = released.dashboards
+        quotas.note_deferred(session)
+        report.waiting = int(
+            session.execute(
+                text("SELECT count(*) FROM dashboards WHERE state = :s AND table_dropped_at IS NULL"),
+                {"s": DashboardState.DEFERRED.value},
+            ).scalar_one()
+        )
+
+
+def _reconcile(
+    ctx: CoreContext, listed: list[tuple[Observed, list[tuple[str, int]]]], report: ScanReport, *, deferred: bool
+) -> None:
     """Record new tables, follow renames (same oid, new name: the dashboard is kept, not re-posted) and mark
     tables that are gone, for the databases listed in this pass."""
     if not listed:
@@ -303,24 +336,26 @@ def _reconcile(ctx: CoreContext, listed: list[tuple[Observed, list[tuple[str, in
                 text("UPDATE dashboards SET table_dropped_at = now() WHERE id = ANY(:ids)"),
                 {"ids": [g[0] for g in gone]},
             )
-        report.new = _record_new(session, inserts)
+        report.new = _record_new(session, inserts, deferred=deferred)
     report.renamed = [(db, old, new) for _id, db, old, new in renames]
     report.dropped = [(db, name) for _id, db, name in gone]
 
 
-def _record_new(session: Any, rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+def _record_new(session: Any, rows: list[dict[str, Any]], *, deferred: bool) -> list[tuple[str, str, str]]:
     """One INSERT … SELECT FROM unnest(arrays) for every new table: the server skips any a concurrent pass
     recorded meanwhile. (Thirty 1,000-row VALUES statements cost ~7 s of SQLAlchemy compiling per 30,000
-    tables; this costs ~0.5 s.)"""
+    tables; this costs ~0.5 s.) Under a quota they start `deferred`, outside the pipeline, and the quota
+    step lets in what fits."""
     if not rows:
         return []
     owner_of = {(r["user_id"], r["kind"], r["table"]): r["user"] for r in rows}
     inserted = session.execute(
         text(
             """
-            INSERT INTO dashboards (user_id, kind, database_name, table_name, table_oid)
-            SELECT * FROM unnest(CAST(:user_ids AS integer[]), CAST(:kinds AS text[]), CAST(:dbs AS text[]),
-                                 CAST(:tables AS text[]), CAST(:oids AS bigint[]))
+            INSERT INTO dashboards (user_id, kind, database_name, table_name, table_oid, state, admitted_at)
+            SELECT v.*, CAST(:state AS text), CASE WHEN CAST(:deferred AS boolean) THEN NULL ELSE now() END
+            FROM unnest(CAST(:user_ids AS integer[]), CAST(:kinds AS text[]), CAST(:dbs AS text[]),
+                        CAST(:tables AS text[]), CAST(:oids AS bigint[])) AS v
             ON CONFLICT ON CONSTRAINT dashboards_owner_kind_table_unique DO NOTHING
             RETURNING user_id, kind, table_name
             """
@@ -331,6 +366,8 @@ def _record_new(session: Any, rows: list[dict[str, Any]]) -> list[tuple[str, str
             "dbs": [r["db"] for r in rows],
             "tables": [r["table"] for r in rows],
             "oids": [r["oid"] for r in rows],
+            "state": (DashboardState.DEFERRED if deferred else DashboardState.DETECTED).value,
+            "deferred": deferred,
         },
     ).all()
     return [(str(owner_of[(u, k, t)]), k, t) for u, k, t in inserted]

@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from listeners.actions.creds_actions import add_credential, credential_row_menu
 from listeners.actions.dashboard_actions import mute, refresh_preview, unmute
+from listeners.actions.deferred_actions import process_deferred
 from listeners.actions.home_actions import open_creds_from_home, refresh_home, rotate_key_from_home
 from listeners.ids import ActionId
 
@@ -19,5 +20,6 @@ def register(app: App) -> None:
     app.action(ActionId.REFRESH_PREVIEW)(refresh_preview)
     app.action(ActionId.MUTE_DASHBOARD)(mute)
     app.action(ActionId.UNMUTE_DASHBOARD)(unmute)
+    app.action(ActionId.PROCESS_DEFERRED)(process_deferred)
     # Link buttons still send an action; acknowledging it keeps Slack from showing an error.
     app.action(ActionId.OPEN_DASHBOARD_LINK)(lambda ack: ack())

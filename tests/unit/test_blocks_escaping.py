@@ -38,6 +38,7 @@ from listeners.blocks import (
     account_builder,
     channel_notice_builder,
     creds_builder,
+    deferral_builder,
     help_builder,
     home_builder,
     ingest_builder,
@@ -240,6 +241,21 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
         username=maybe_hostile,
         is_admin=st.booleans(),
     ),
+    "deferral_builder.deferral_text": _kw(
+        deferral_builder.deferral_text, count=counts, database=hostile, command=hostile
+    ),
+    "deferral_builder.deferral_blocks": _kw(
+        deferral_builder.deferral_blocks,
+        notice_id=counts,
+        count=counts,
+        database=hostile,
+        username=hostile,
+        slack_user_id=st.one_of(st.none(), slack_ids),
+        command=hostile,
+    ),
+    "deferral_builder.deferred_released_text": _kw(
+        deferral_builder.deferred_released_text, count=counts, database=hostile
+    ),
     "help_builder.help_text": st.builds(help_builder.help_text, problems),
     "home_builder.dashboard_lines": _kw(
         home_builder.dashboard_lines, dashboards=st.lists(dashboard_lines, max_size=4), error_chars=st.integers(0, 300)
@@ -301,6 +317,7 @@ NOT_SHOWN = {
     "creds_builder.creds_metadata": "private_metadata: round-tripped by Slack, never displayed",
     "creds_builder.read_metadata": "parses private_metadata; builds nothing",
     "notification_builder.notification_metadata": "message metadata: read by edabot, never displayed",
+    "deferral_builder.deferral_metadata": "message metadata: read by edabot, never displayed",
 }
 
 
