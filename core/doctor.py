@@ -94,7 +94,7 @@ def database_checks(ctx: CoreContext) -> list[Check]:
         Check("PostgreSQL version", True, str(version[0]) if version else "unknown"),
     ]
     # The scan lists only the databases whose write counters moved; with counting off, every pass lists all.
-    counting = bool(track_counts) and str(track_counts[0]).lower() == "on"
+    counting = track_counts is not None and str(track_counts[0]).lower() == "on"
     checks.append(
         Check(
             "PostgreSQL track_counts",
