@@ -18,6 +18,16 @@ _LVS_ERRORS_RE = re.compile(r"^\s*+(?:LVS reports|Total LVS errors)[^\d]*+(\d+)"
 _ANTENNA_RE = re.compile(r"^\s*+(Pin|Net) violations:\s*+(\d++)\s*+$")
 
 
+# A count is a bigint in the database; Python also refuses to convert digit strings over 4,300 digits.
+MAX_COUNT_DIGITS = 18
+
+
+def _count(lines: Lines, digits: str) -> int:
+    if len(digits) > MAX_COUNT_DIGITS:
+        raise lines.error(f"a count of at most {MAX_COUNT_DIGITS} digits", f"a {len(digits)}-digit number")
+    return int(digits)
+
+
 def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
     seen = False
     for line in lines:
@@ -27,20 +37,22 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
             seen = True
         elif (m := _MAGIC_RE.match(text)) is not None:
             seen = True
-            yield DrcSummary("magic", "total", int(m.group(1)), description="Total Magic DRC violations")
+            yield DrcSummary("magic", "total", _count(lines, m.group(1)), description="Total Magic DRC violations")
         elif (m := _KLAYOUT_RE.match(text)) is not None:
             seen = True
-            yield DrcSummary("klayout", "total", int(m.group(1)), description="Total KLayout DRC violations")
+            yield DrcSummary("klayout", "total", _count(lines, m.group(1)), description="Total KLayout DRC violations")
         elif _LVS_CLEAN_RE.match(text):
             seen = True
             yield DrcSummary("lvs", "total", 0, description="Design is LVS clean")
         elif (m := _LVS_ERRORS_RE.match(text)) is not None:
             seen = True
-            yield DrcSummary("lvs", "total", int(m.group(1)), description="LVS errors")
+            yield DrcSummary("lvs", "total", _count(lines, m.group(1)), description="LVS errors")
         elif (m := _ANTENNA_RE.match(text)) is not None:
             seen = True
             kind = m.group(1).lower()
-            yield DrcSummary("antenna", f"{kind}_violations", int(m.group(2)), description=f"{m.group(1)} violations")
+            yield DrcSummary(
+                "antenna", f"{kind}_violations", _count(lines, m.group(2)), description=f"{m.group(1)} violations"
+            )
     if not seen:
         raise lines.error("'Design Name:' and DRC/LVS/antenna totals")
     ctx.run.stage = ctx.run.stage or "signoff"
