@@ -1,8 +1,10 @@
-"""Exactly once, whatever happens: SIGKILL at random moments, and two processes sharing one master DB."""
+"""Exactly once, whatever happens: SIGKILL at random moments, and two processes sharing one master DB with fair
+claims and an hourly quota (deferred tables released by the quota and by the summary message's button)."""
 
 from __future__ import annotations
 
 import collections
+import json
 import os
 import random
 import time
@@ -66,8 +68,18 @@ def test_sigkill_at_random_moments_never_loses_or_doubles_a_message(bot: BotProc
     assert bot.stop() == 0
 
 
+def _summaries(bot: BotProcess) -> list[dict]:
+    return [
+        m for m in bot.sim.messages_in(CHANNEL_ID) if (m.get("metadata") or {}).get("event_type") == "edabot_deferred"
+    ]
+
+
 def test_two_processes_share_the_work_and_post_each_table_once(bot: BotProcess, grafana: GrafanaFake) -> None:
+    """Two processes, fair claims, and a quota of 10 an hour for 30 tables: 10 are posted at once, 20 deferred
+    under one summary; an hour later 10 more are released, and the button releases the rest. Every table is
+    posted once, and the summary is one message edited in place."""
     _fast_capture(bot, grafana)
+    bot.env["MAX_NEW_DASHBOARDS_PER_HOUR"] = "10"
     bot.start()
     _register(bot, "U0TWIN001", "twin_user")
     second = BotProcess(bot.sim, bot.data_dir, bot.log_file.with_name("second.log"), dict(bot.env))
@@ -77,11 +89,34 @@ def test_two_processes_share_the_work_and_post_each_table_once(bot: BotProcess, 
         bot.sim.wait_connected(timeout=20, count=2)
         for i in range(30):
             _create_timing_table(bot, "twin_user", f"sta_twin_{i:02d}", [0.1 * (i % 5) - 0.2, 0.3])
+        bot.sim.wait_for(lambda: list(_states(bot).values()).count("posted") == 10, 300, what="10 tables posted")
+        bot.sim.wait_for(
+            lambda: [m for m in _summaries(bot) if m["text"].startswith("20 more tables")], 60, what="the summary"
+        )
+        assert list(_states(bot).values()).count("deferred") == 20
+
+        # An hour passes: the next scan pass (either process) lets the 10 oldest deferred tables in.
+        with bot.connect() as conn:
+            conn.execute("UPDATE dashboards SET admitted_at = admitted_at - interval '61 minutes'")
+        bot.sim.wait_for(lambda: list(_states(bot).values()).count("posted") == 20, 300, what="20 tables posted")
+        [summary] = bot.sim.wait_for(
+            lambda: [m for m in _summaries(bot) if m["text"].startswith("10 more tables")], 60, what="10 left"
+        )
+        assert "edabot_process_deferred" in json.dumps(summary["blocks"])
+
+        # The owner presses the button: whichever process gets the click, the rest go now.
+        bot.sim.click_button("U0TWIN001", "edabot_process_deferred", message=summary, channel_id=CHANNEL_ID)
         bot.sim.wait_for(lambda: list(_states(bot).values()).count("posted") == 30, 300, what="30 tables posted")
+        bot.sim.wait_for(lambda: all("being processed" in m["text"] for m in _summaries(bot)), 60, what="summary")
         counts = _posted_counts(bot)
         assert len(counts) == 30 and set(counts.values()) == {1}
-        owners = collections.Counter(m["ts"] for m in bot.sim.messages_in(CHANNEL_ID) if m.get("metadata"))
-        assert len(owners) == 30
+        owners = collections.Counter(
+            m["ts"] for m in bot.sim.messages_in(CHANNEL_ID) if (m.get("metadata") or {}).get("event_type")
+        )
+        assert len(owners) == 31  # 30 dashboards and one summary, each posted once
+        assert len(_summaries(bot)) == 1
+        posts = [c for c in bot.sim.calls("chat.postMessage") if "edabot_deferred" in json.dumps(c)]
+        assert len(posts) == 1, "the summary was edited in place, never posted again"
     finally:
         assert second.stop() == 0
     assert bot.stop() == 0

@@ -18,6 +18,7 @@ from core.db.embedded import EmbeddedPostgres
 from core.db.engine import Database
 from core.db.migrate import upgrade_to_head
 from core.db.provisioning import DbServer, database_names
+from core.doctor import database_checks
 from core.pipeline import scanner
 from core.registration import register
 from core.secret import Secret
@@ -108,9 +109,7 @@ def test_a_dropped_table_is_marked_and_a_renamed_one_keeps_its_dashboard(core_ct
     with core_ctx.db.session() as session:
         from sqlalchemy import text
 
-        rows = dict(
-            session.execute(text("SELECT table_name, table_dropped_at IS NOT NULL FROM dashboards")).all()
-        )
+        rows = dict(session.execute(text("SELECT table_name, table_dropped_at IS NOT NULL FROM dashboards")).all())
     assert rows == {"drc_a": True, "drc_b_final": False}
 
 
@@ -142,6 +141,9 @@ def test_track_counts_off_lists_everything(core_ctx, unique_username) -> None:
         report = scanner.scan(core_ctx)
         assert report.full_reason == "track_counts is off"
         assert report.new == [(name, "qor", "uncounted")]
+        # `edabot doctor` says so, as a failed check with the fix.
+        [check] = [c for c in database_checks(core_ctx) if c.name == "PostgreSQL track_counts"]
+        assert not check.ok and "ALTER SYSTEM SET track_counts = on" in check.fix
     finally:
         with admin_login(core_ctx, "postgres") as conn:
             conn.execute("ALTER SYSTEM RESET track_counts")
