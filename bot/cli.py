@@ -11,6 +11,7 @@ from pathlib import Path
 from bot import logs
 from bot.api.server import ApiServerError
 from bot.config import Settings, SettingsError, ensure_credentials_key, load_settings
+from bot.progress import Progress
 from core.errors import CredentialsKeyError, EdabotError, Unavailable
 from core.log_context import new_reference
 
@@ -118,15 +119,23 @@ def _cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
         reports.authorize_upload(ctx=core, actor=Actor.cli(), username=args.user)
         total = len(args.files)
         for index, path in enumerate(args.files, start=1):
-            print(f"[{index}/{total}] {path} …", file=sys.stderr, flush=True)
+            bar = Progress(f"[{index}/{total}] {Path(path).name}", unit="B")
             try:
                 result = reports.ingest(
-                    ctx=core, actor=Actor.cli(), username=args.user, path=path, kind=args.kind, table=args.table
+                    ctx=core,
+                    actor=Actor.cli(),
+                    username=args.user,
+                    path=path,
+                    kind=args.kind,
+                    table=args.table,
+                    progress=bar.update,
                 )
             except (ReportParseError, IngestError, ValueError, OSError) as exc:
                 failed += 1
                 print(f"edabot: {exc}", file=sys.stderr)
                 continue
+            finally:
+                bar.close()
             rows = result.rows.get(result.fact_table, sum(result.rows.values()))
             print(f"{path}: {result.format.value} → {result.kind.value} table {result.table} ({rows} rows)")
     finally:
@@ -144,8 +153,10 @@ def _cmd_scan(settings: Settings, username: str | None) -> int:
         return EXIT_CONFIG
     master, core = prepare(settings)
     ports, capture = build_pipeline_ports(settings, core=core)
+    bar = Progress("scan: databases listed", unit="databases")
     try:
-        report = scan_and_process(core, ports, only_username=username)
+        report = scan_and_process(core, ports, only_username=username, progress=bar.update)
+        bar.close()
         from sqlalchemy import select
 
         from core.db.models import Dashboard
@@ -176,8 +187,10 @@ def _cmd_rotate_key(settings: Settings) -> int:
 
     master, core = prepare(settings)
     try:
+        bar = Progress("rotate-key: credentials re-encrypted", unit="credentials")
         with core.db.session() as session:
-            count = credentials.rotate_all(session, core.cipher, actor="cli")
+            count = credentials.rotate_all(session, core.cipher, actor="cli", progress=bar.update)
+        bar.close()
     finally:
         core.db.dispose()
         master.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -127,11 +128,17 @@ def undecryptable_count(session: Session, cipher: CredentialCipher) -> int:
     return bad
 
 
-def rotate_all(session: Session, cipher: CredentialCipher, *, actor: str) -> int:
-    """Re-encrypt every value under the newest key; all or nothing (one transaction)."""
+def rotate_all(
+    session: Session, cipher: CredentialCipher, *, actor: str, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Re-encrypt every value under the newest key; all or nothing (one transaction). `progress(done, total)`
+    follows the credentials re-encrypted."""
+    rows = list(session.scalars(select(Credential).with_for_update()))
     count = 0
-    for row in session.scalars(select(Credential).with_for_update()):
+    for row in rows:
         row.encrypted_value = cipher.rotate(row.encrypted_value)
         count += 1
+        if progress is not None:
+            progress(count, len(rows))
     audit.record(session, actor=actor, action="credentials.rotated", target_username=None, count=count)
     return count

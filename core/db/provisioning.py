@@ -149,9 +149,7 @@ def _ensure_role(conn: psycopg.Connection, role: str, password: Secret, username
         except psycopg.errors.DuplicateObject as exc:
             # A concurrent registration got there first; check that it was ours, as above.
             if _role_comment(conn, role)[1] != _marker(username):
-                raise NotEdabots(
-                    f"a database role named {role} already exists and was not created by edabot"
-                ) from exc
+                raise NotEdabots(f"a database role named {role} already exists and was not created by edabot") from exc
     conn.execute(
         sql.SQL(
             "ALTER ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS "

@@ -6,6 +6,7 @@ Shared by the scheduler's ticks, `edabot scan`, `/eda scan` and the rescan after
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from core.context import CoreContext
 from core.pipeline import notices, scanner, worker
@@ -30,7 +31,14 @@ def run_pipeline(core: CoreContext, ports: Ports, stopping: threading.Event | No
     return done
 
 
-def scan_and_process(core: CoreContext, ports: Ports, *, only_username: str | None = None) -> scanner.ScanReport:
-    report = scanner.scan(core, only_username=only_username, new_per_hour=ports.new_per_hour)
+def scan_and_process(
+    core: CoreContext,
+    ports: Ports,
+    *,
+    only_username: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> scanner.ScanReport:
+    """`progress(listed, to_list)` follows the databases the scan lists."""
+    report = scanner.scan(core, only_username=only_username, new_per_hour=ports.new_per_hour, progress=progress)
     run_pipeline(core, ports)
     return report

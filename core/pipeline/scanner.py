@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -140,10 +140,12 @@ def scan(
     full_every_s: float = 600.0,
     full: bool = False,
     new_per_hour: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ScanReport:
     """One pass. `only_username` (an explicit `/eda scan` or `edabot scan --user`) lists that user's databases
     whatever their counters say; `full` lists every database. `new_per_hour` is each user's quota of new
-    dashboards (MAX_NEW_DASHBOARDS_PER_HOUR); None admits every new table at once."""
+    dashboards (MAX_NEW_DASHBOARDS_PER_HOUR); None admits every new table at once. `progress(listed, to_list)`
+    follows the databases listed."""
     started = time.monotonic()
     report = ScanReport()
     with _scan_lock(ctx) as got:
@@ -155,7 +157,7 @@ def scan(
         report.databases = len(observed)
         to_list = observed if reason is not None else [o for o in observed if o.moved]
         report.listed, report.skipped = len(to_list), len(observed) - len(to_list)
-        found = _list_all(ctx, to_list, concurrency)
+        found = _list_all(ctx, to_list, concurrency, progress)
         listed_ok: list[tuple[Observed, list[tuple[str, int]]]] = []
         for target, tables in found:
             if isinstance(tables, str):
@@ -222,7 +224,7 @@ def _observe(
 
 
 def _list_all(
-    ctx: CoreContext, targets: list[Observed], concurrency: int
+    ctx: CoreContext, targets: list[Observed], concurrency: int, progress: Callable[[int, int], None] | None = None
 ) -> list[tuple[Observed, list[tuple[str, int]] | str]]:
     if not targets:
         return []
@@ -241,7 +243,12 @@ def _list_all(
     with ThreadPoolExecutor(
         max_workers=max(1, min(concurrency, len(targets))), thread_name_prefix="edabot-scan"
     ) as pool:
-        return list(pool.map(list_one, targets))
+        if progress is None:
+            return list(pool.map(list_one, targets))
+        futures = [pool.submit(list_one, target) for target in targets]
+        for done, _ in enumerate(as_completed(futures), start=1):
+            progress(done, len(futures))  # from this thread, as the listings finish
+        return [f.result() for f in futures]
 
 
 def _apply_quota(ctx: CoreContext, per_hour: int, report: ScanReport) -> None:

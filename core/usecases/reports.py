@@ -8,6 +8,7 @@ from core import users
 from core.authz import Actor, require_target
 from core.context import CoreContext
 from core.ingest.for_user import ingest_for_user
+from core.ingest.isolated import Progress
 from core.ingest.loader import LoadResult
 from core.pipeline.ports import Ports
 from core.pipeline.runs import scan_and_process
@@ -32,10 +33,12 @@ def ingest(
     username: str | None = None,
     kind: str | None = None,
     table: str | None = None,
+    progress: Progress | None = None,
 ) -> LoadResult:
-    """Load one file (format detected from its content) into the user's timing, QoR or DRC database."""
+    """Load one file (format detected from its content) into the user's timing, QoR or DRC database;
+    `progress(bytes_read, size)` follows the load."""
     target = require_target(actor, username, WHAT)
-    return ingest_for_user(ctx, target, path, kind=kind, table=table)
+    return ingest_for_user(ctx, target, path, kind=kind, table=table, progress=progress)
 
 
 def rescan(*, ctx: CoreContext, ports: Ports | None, actor: Actor, username: str | None = None) -> ScanReport | None:

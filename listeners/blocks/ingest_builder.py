@@ -18,5 +18,13 @@ def ingest_reply_blocks(loaded: list[tuple[str, str, str, int]], problems: list[
     return blocks or [section("There was no file in that message.")]
 
 
+def ingest_progress_text(name: str, done: int, total: int) -> str:
+    """The one message a big upload's thread shows while it loads, edited as the load moves on."""
+    if total > 0 and done >= total:
+        return f"Read all of {code(name)} ({total / 2**20:.1f} MB); storing it…"
+    percent = 100 * done // total if total > 0 else 0
+    return f":hourglass_flowing_sand: Loading {code(name)}: {percent}% ({done / 2**20:.1f} of {total / 2**20:.1f} MB)"
+
+
 def ingest_reply_text(loaded: int, problems: int) -> str:
     return f"Loaded {loaded} file(s)" + (f", {problems} refused" if problems else "")

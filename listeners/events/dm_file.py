@@ -6,19 +6,25 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from core.errors import Invalid, Refusal
 from core.usecases import reports
 from listeners.blocks.account_builder import warning_text
-from listeners.blocks.ingest_builder import ingest_reply_blocks, ingest_reply_text
+from listeners.blocks.ingest_builder import ingest_progress_text, ingest_reply_blocks, ingest_reply_text
 from listeners.services import Services
 from listeners.slack_files import download
 
 log = logging.getLogger(__name__)
+# Files at least this big get a progress message in their thread (smaller ones load in a second or two).
+PROGRESS_MIN_BYTES = 4 * 1024 * 1024
+PROGRESS_EVERY_S = 2.0
 _seen_lock = threading.Lock()
 # A redelivered event must not load the same file twice. Keyed by the message too: sharing a file again
 # is a new request, and file ids alone repeat across the test simulator's workspaces.
@@ -48,6 +54,25 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
     def reply(text: str, blocks: list[dict[str, Any]]) -> None:
         client.chat_postMessage(channel=channel, thread_ts=ts, text=text, blocks=blocks)
 
+    def progress_for(name: str, size: int) -> Callable[[int, int], None] | None:
+        """A big file's load is shown in its thread: one message, edited at most every PROGRESS_EVERY_S."""
+        if size < PROGRESS_MIN_BYTES:
+            return None
+        posted = client.chat_postMessage(channel=channel, thread_ts=ts, text=ingest_progress_text(name, 0, size))
+        message_ts, last = str(posted["ts"]), [time.monotonic()]
+
+        def update(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] < PROGRESS_EVERY_S and done < total:
+                return
+            last[0] = now
+            try:
+                client.chat_update(channel=channel, ts=message_ts, text=ingest_progress_text(name, done, total))
+            except SlackApiError:
+                log.warning("progress message for %s not updated", name, exc_info=True)  # the load goes on
+
+        return update
+
     def job() -> None:
         actor = services.actor(user_id)
         reports.authorize_upload(ctx=services.core, actor=actor)  # refused before any download
@@ -73,7 +98,8 @@ def dm_message(event: dict[str, Any], client: WebClient, context: Any) -> None:
                         api_url=services.settings.slack_api_url,
                         declared_size=info.get("size"),
                     )
-                    result = reports.ingest(ctx=services.core, actor=actor, path=path)
+                    progress = progress_for(name, path.stat().st_size)
+                    result = reports.ingest(ctx=services.core, actor=actor, path=path, progress=progress)
                     rows = result.rows.get(result.fact_table, sum(result.rows.values()))
                     loaded.append((name, result.kind.value, result.table, rows))
                 except (Refusal, Invalid) as exc:

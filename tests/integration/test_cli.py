@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.conftest import REPO, _drop_edabot_objects
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.db
 
@@ -22,13 +22,6 @@ def _edabot(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedP
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=full, capture_output=True, text=True, timeout=120
     )
-
-
-@pytest.fixture
-def cli_env(fresh_database: str, pg_admin_url: str, tmp_path: Path, unique_username):
-    env = {"DATABASE_URL": fresh_database, "CREDENTIALS_KEY": Fernet.generate_key().decode()}
-    yield env
-    _drop_edabot_objects(pg_admin_url, unique_username.made)
 
 
 def test_user_create_list_delete(cli_env, tmp_path: Path, unique_username) -> None:
