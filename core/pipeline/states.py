@@ -107,9 +107,14 @@ def release(row: Dashboard) -> None:
 
 
 def release_owned(session: Session, owner: str) -> int:
-    """Graceful shutdown: give up every lease this process holds (the rows stay in their state)."""
+    """Graceful shutdown: give up every lease this process holds (the rows stay in their state), the summary
+    messages of deferred tables included."""
     result = session.execute(
         text("UPDATE dashboards SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = :owner"),
+        {"owner": owner},
+    )
+    session.execute(
+        text("UPDATE deferral_notices SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = :owner"),
         {"owner": owner},
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -119,7 +124,10 @@ def release_dead_local(session: Session, host: str, is_alive: Callable[[int], bo
     """Leases of processes on this host that no longer run (killed, crashed) are released at start-up,
     instead of waiting for them to expire. Owners look like `<host>:<pid>:<random>`."""
     owners = session.execute(
-        text("SELECT DISTINCT lease_owner FROM dashboards WHERE lease_owner LIKE :prefix"),
+        text(
+            "SELECT lease_owner FROM dashboards WHERE lease_owner LIKE :prefix "
+            "UNION SELECT lease_owner FROM deferral_notices WHERE lease_owner LIKE :prefix"
+        ),
         {"prefix": host.replace("%", "").replace("_", "\\_") + ":%"},
     ).scalars()
     dead = []
@@ -131,6 +139,11 @@ def release_dead_local(session: Session, host: str, is_alive: Callable[[int], bo
         return 0
     result = session.execute(
         text("UPDATE dashboards SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ANY(:dead)"),
+        {"dead": dead},
+    )
+    # A summary message a dead process was sending: reconciled through its metadata by whoever takes it.
+    session.execute(
+        text("UPDATE deferral_notices SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ANY(:dead)"),
         {"dead": dead},
     )
     return int(getattr(result, "rowcount", 0) or 0)

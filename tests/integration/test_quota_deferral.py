@@ -341,3 +341,23 @@ class _Unused:
 
     def replace(self, job: Any, posted: Any) -> Any:
         raise AssertionError("no message is sent in this test")
+
+
+def test_a_summary_held_by_a_dead_local_process_is_free_at_once(core_ctx: CoreContext, unique_username: Any) -> None:
+    name = unique_username("dead")
+    register(core_ctx, username=name, slack_user_id=None, actor=Actor.cli())
+    _tables(core_ctx, name, "timing", ["t1", "t2"])
+    scanner.scan(core_ctx, new_per_hour=1)
+    with core_ctx.db.session() as session:
+        session.execute(
+            text(
+                "UPDATE deferral_notices SET lease_owner = 'bothost:999999:abcdef', "
+                "lease_expires_at = now() + interval '1 hour'"
+            )
+        )
+    with core_ctx.db.session() as session:
+        states.release_dead_local(session, "bothost", lambda pid: False)
+    with core_ctx.db.session() as session:
+        assert session.execute(text("SELECT lease_owner FROM deferral_notices")).scalars().all() == [None]
+        claimed = notices.claim_notices(session, owner="w", lease_s=60, limit=5)
+    assert len(claimed) == 1  # taken over by the next tick, not after the lease expires
