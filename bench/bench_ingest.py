@@ -11,8 +11,8 @@ Then it starts an embedded PostgreSQL (fsync off) in another temporary directory
 database and measures, each in a fresh Python child pinned to one CPU with os.sched_setaffinity:
 
   baseline     read the same file line by line in binary mode and decode each line as UTF-8 (best of 3)
-  parse only   core.ingest.reports.open_report + draining its facts, no database (with --parse-only)
-  ingest       core.ingest.loader.ingest_file(conn, path): detect, parse, COPY, commit, end to end; run
+  parse only   core.ingest.formats.reports.open_report + draining its facts, no database (with --parse-only)
+  ingest       core.ingest.load.loader.ingest_file(conn, path): detect, parse, COPY, commit, end to end; run
                twice, first with PostgreSQL free to use any CPU, then with the server process serving the
                child's connection pinned to the child's CPU too (one core for everything)
 
@@ -241,7 +241,7 @@ def child_baseline(path: Path, repeat: int) -> dict[str, Any]:
     # Same imports as the ingest child, so this child's peak RSS is the floor the ingest adds to.
     import psycopg  # noqa: F401
 
-    import core.ingest.loader  # noqa: F401
+    import core.ingest.load.loader  # noqa: F401
 
     runs = []
     lines = 0
@@ -259,7 +259,7 @@ def child_baseline(path: Path, repeat: int) -> dict[str, Any]:
 def child_parse(path: Path) -> dict[str, Any]:
     import psycopg  # noqa: F401
 
-    from core.ingest.reports import open_report
+    from core.ingest.formats.reports import open_report
 
     counts: dict[str, int] = {}
     cpu0 = _self_cpu()
@@ -279,7 +279,7 @@ def child_parse(path: Path) -> dict[str, Any]:
 def child_ingest(path: Path, profile_out: Path | None, backend_cpu: int | None = None) -> dict[str, Any]:
     import psycopg
 
-    from core.ingest import loader
+    from core.ingest.load import loader
 
     url = os.environ[URL_ENV]
     marks: dict[str, float] = {}
@@ -389,7 +389,7 @@ def verify(url: str, ingest: dict[str, Any], written: Written, tolerance_report_
     import psycopg
     from psycopg import sql
 
-    from core.ingest.units import parse_time_unit
+    from core.ingest.grammar.units import parse_time_unit
 
     problems: list[str] = []
     run_id = ingest["run_id"]

@@ -107,7 +107,7 @@ def _cmd_ingest(settings: Settings, args: argparse.Namespace) -> int:
     from bot.runtime import prepare
     from core.authz import Actor
     from core.ingest.errors import ReportParseError
-    from core.ingest.loader import IngestError
+    from core.ingest.load.loader import IngestError
     from core.usecases import reports
 
     if args.table and len(args.files) > 1:

@@ -28,7 +28,7 @@ from bot.api.routes_users import UserId
 from bot.api.schemas import ReportIngested, ReportTable
 from core.db.provisioning import database_names
 from core.errors import InvalidInput
-from core.ingest.formats import ReportKind
+from core.ingest.format_ids import ReportKind
 from core.usecases import reports
 
 if TYPE_CHECKING:

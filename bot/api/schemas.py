@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from core.credentials import MaskedCredential
 from core.dashboards import DashboardLine
-from core.ingest.formats import ReportKind
-from core.ingest.loader import LoadResult
+from core.ingest.format_ids import ReportKind
+from core.ingest.load.loader import LoadResult
 from core.pipeline.machine import DashboardState
 from core.users import UserSummary
 from core.validation import KEY_NAME, USERNAME

@@ -5,12 +5,12 @@ Parsing: ``open_report(path)`` / ``parse_report(stream, source_name=…)`` / ``p
 ``load_report(conn, parsed)``. Every bad file raises ``ReportParseError``.
 """
 
-from core.ingest.detect import detect_format
 from core.ingest.errors import ReportFormatError, ReportParseError
-from core.ingest.formats import ReportFormat, ReportKind, kind_for
-from core.ingest.loader import IngestError, LoadResult, ingest_file, load_report
+from core.ingest.format_ids import ReportFormat, ReportKind, kind_for
+from core.ingest.formats.detect import detect_format
+from core.ingest.formats.reports import open_report, parse_bytes, parse_report, parse_text
+from core.ingest.load.loader import IngestError, LoadResult, ingest_file, load_report
 from core.ingest.records import ParsedReport, ReportFacts, RunInfo
-from core.ingest.reports import open_report, parse_bytes, parse_report, parse_text
 
 __all__ = [
     "IngestError",

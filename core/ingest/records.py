@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar, NamedTuple
 
-from core.ingest.formats import ReportFormat, ReportKind, kind_for
+from core.ingest.format_ids import ReportFormat, ReportKind, kind_for
 
 
 @dataclass(slots=True)

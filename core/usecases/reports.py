@@ -7,9 +7,9 @@ from pathlib import Path
 from core import users
 from core.authz import Actor, require_target
 from core.context import CoreContext
-from core.ingest.for_user import ingest_for_user
-from core.ingest.isolated import Progress
-from core.ingest.loader import LoadResult
+from core.ingest.load.for_user import ingest_for_user
+from core.ingest.load.isolated import Progress
+from core.ingest.load.loader import LoadResult
 from core.pipeline.ports import Ports
 from core.pipeline.runs import scan_and_process
 from core.pipeline.scanner import ScanReport

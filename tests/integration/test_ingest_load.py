@@ -16,11 +16,11 @@ import pytest
 from psycopg import sql
 
 from core.ingest.errors import ReportParseError
-from core.ingest.formats import ReportFormat, ReportKind
-from core.ingest.loader import IngestError, ingest_file, load_report
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.reports import open_report, parse_text
+from core.ingest.load.loader import IngestError, ingest_file, load_report
+from core.ingest.load.schema import POINTS_CASCADE_TRIGGER
 from core.ingest.records import POINTS_TABLE, DrcViolation, ParsedReport, PathPoint, QorMetric, RunInfo, TimingPath
-from core.ingest.reports import open_report, parse_text
-from core.ingest.schema import POINTS_CASCADE_TRIGGER
 
 pytestmark = pytest.mark.db
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core.authz import Actor
-from core.ingest.for_user import ingest_for_user
+from core.ingest.load.for_user import ingest_for_user
 from core.registration import register
 from tests.conftest import owner_login
 from tests.e2e.test_ack_during_ingest import write_big_timing_report

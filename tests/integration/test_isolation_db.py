@@ -26,7 +26,7 @@ from core.db.urls import with_database, with_login
 from core.errors import NotAllowed, NotFound
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
-from core.ingest.for_user import ingest_for_user
+from core.ingest.load.for_user import ingest_for_user
 from core.logins import OWNER_PASSWORD, READER_PASSWORD, require_password
 from core.pipeline import scanner
 from core.pipeline.publish import publish

@@ -15,7 +15,7 @@ from core.db.provisioning import grafana_role
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
 from core.grafana.templates.runs_overview import runs_overview_uid
-from core.ingest.for_user import ingest_for_user
+from core.ingest.load.for_user import ingest_for_user
 from core.registration import register
 from tests.conftest import shared_path
 from tests.fakes.grafana import GrafanaFake

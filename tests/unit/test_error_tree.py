@@ -39,7 +39,11 @@ EXCEPTIONS = _project_exceptions()
 def test_the_walk_finds_the_project_exceptions() -> None:
     # A walk that imported nothing would pass the test below vacuously.
     names = set(EXCEPTIONS)
-    assert {"core.errors.NotFound", "core.ingest.errors.ReportParseError", "core.ingest.loader.IngestError"} <= names
+    assert {
+        "core.errors.NotFound",
+        "core.ingest.errors.ReportParseError",
+        "core.ingest.load.loader.IngestError",
+    } <= names
     assert len(EXCEPTIONS) >= 25, sorted(names)
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from core.ingest.errors import ReportParseError
-from core.ingest.formats import ReportFormat
-from core.ingest.reports import open_report, parse_bytes
+from core.ingest.format_ids import ReportFormat
+from core.ingest.formats.reports import open_report, parse_bytes
 
 GOOD_PATH = textwrap.dedent(
     """\

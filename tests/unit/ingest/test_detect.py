@@ -6,10 +6,10 @@ import io
 
 import pytest
 
-from core.ingest.detect import detect_format
 from core.ingest.errors import ReportFormatError, ReportParseError
-from core.ingest.formats import ReportFormat, ReportKind, kind_for
-from core.ingest.reports import parse_report
+from core.ingest.format_ids import ReportFormat, ReportKind, kind_for
+from core.ingest.formats.detect import detect_format
+from core.ingest.formats.reports import parse_report
 
 from .samples import all_samples, sample
 

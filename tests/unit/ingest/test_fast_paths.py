@@ -10,12 +10,12 @@ import re
 import pytest
 
 from core.ingest.errors import ReportParseError
-from core.ingest.formats import ReportFormat
-from core.ingest.lines import MAX_LINE_BYTES, READ_BLOCK_BYTES, Cursor, Line, decode_line, read_lines
-from core.ingest.numbers import is_number, to_float
+from core.ingest.format_ids import ReportFormat
+from core.ingest.formats.reports import parse_text
+from core.ingest.grammar.lines import MAX_LINE_BYTES, READ_BLOCK_BYTES, Cursor, Line, decode_line, read_lines
+from core.ingest.grammar.numbers import is_number, to_float
+from core.ingest.grammar.sta_paths import ColumnLayout, FastRows, Row
 from core.ingest.records import PathPoint, QorMetric, TimingPath
-from core.ingest.reports import parse_text
-from core.ingest.sta_paths import ColumnLayout, FastRows, Row
 
 _TOKEN_RE = re.compile(r"\S+")
 

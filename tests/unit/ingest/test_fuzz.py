@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.ingest.detect import detect_format
 from core.ingest.errors import ReportParseError
-from core.ingest.formats import ReportFormat
+from core.ingest.format_ids import ReportFormat
+from core.ingest.formats.detect import detect_format
+from core.ingest.formats.reports import parse_bytes
 from core.ingest.records import ReportFacts
-from core.ingest.reports import parse_bytes
 
 from .test_bad_inputs import GOOD_PATH
 from .test_inline_formats import DC_QOR, DC_TIMING

@@ -7,12 +7,12 @@ import textwrap
 
 import pytest
 
-from core.ingest.formats import ReportFormat
-from core.ingest.klayout_rdb import unquote_category
-from core.ingest.metric_keys import split_metric_key
+from core.ingest.format_ids import ReportFormat
+from core.ingest.formats.klayout_rdb import unquote_category
+from core.ingest.formats.reports import parse_text
+from core.ingest.grammar.metric_keys import split_metric_key
+from core.ingest.grammar.units import parse_time_unit
 from core.ingest.records import ReportFacts
-from core.ingest.reports import parse_text
-from core.ingest.units import parse_time_unit
 
 
 def facts_of(text: str, fmt: ReportFormat | None = None, **kw: str) -> ReportFacts:

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from core.ingest.errors import ReportParseError
-from core.ingest.formats import ReportFormat
-from core.ingest.json_input import (
+from core.ingest.format_ids import ReportFormat
+from core.ingest.formats.reports import parse_bytes
+from core.ingest.grammar.json_input import (
     JSON_MEMORY_CEILING,
     JSON_MEMORY_FACTOR,
     json_memory_budget,
@@ -29,7 +30,6 @@ from core.ingest.json_input import (
     pairs_hook,
     reject_constant,
 )
-from core.ingest.reports import parse_bytes
 from tests.conftest import REPO, shared_path
 
 from .samples import all_samples
@@ -40,8 +40,8 @@ LIMIT_WORDS = "JSON that decodes within"
 _CHILD = """
 import json, sys, tracemalloc
 from core.ingest.errors import ReportParseError
-from core.ingest.formats import ReportFormat
-from core.ingest.reports import open_report
+from core.ingest.format_ids import ReportFormat
+from core.ingest.formats.reports import open_report
 
 
 def status_bytes(field):

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.ingest.detect import HEAD_BYTES
 from core.ingest.errors import ReportParseError
-from core.ingest.formats import ReportFormat
-from core.ingest.lines import READ_BLOCK_BYTES, REPORT_LINE_BYTES
-from core.ingest.reports import parse_bytes, parse_report
+from core.ingest.format_ids import ReportFormat
+from core.ingest.formats.detect import HEAD_BYTES
+from core.ingest.formats.reports import parse_bytes, parse_report
+from core.ingest.grammar.lines import READ_BLOCK_BYTES, REPORT_LINE_BYTES
 from tests.conftest import shared_path
 
 from .samples import all_samples

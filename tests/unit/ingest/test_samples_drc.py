@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
+from core.ingest.formats.reports import open_report
 from core.ingest.records import ReportFacts
-from core.ingest.reports import open_report
 
 from .samples import sample, text_of
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from core.ingest.formats.reports import open_report
 from core.ingest.records import QorMetric, ReportFacts
-from core.ingest.reports import open_report
 
 from .samples import sample, text_of
 

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
+from core.ingest.formats.reports import open_report
 from core.ingest.records import ReportFacts
-from core.ingest.reports import open_report
 
 from .samples import sample, text_of
 

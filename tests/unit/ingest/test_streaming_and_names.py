@@ -7,10 +7,10 @@ import itertools
 import re
 from datetime import UTC, datetime
 
-from core.ingest.formats import ReportFormat
-from core.ingest.loader import run_table_name
+from core.ingest.format_ids import ReportFormat
+from core.ingest.formats.reports import parse_report
+from core.ingest.load.loader import run_table_name
 from core.ingest.records import RunInfo, TimingPath
-from core.ingest.reports import parse_report
 
 from .test_bad_inputs import GOOD_PATH
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from core.ingest.errors import ReportParseError
-from core.ingest.formats import ReportFormat
-from core.ingest.json_input import JSON_MEMORY_FACTOR
-from core.ingest.reports import parse_bytes
+from core.ingest.format_ids import ReportFormat
+from core.ingest.formats.reports import parse_bytes
+from core.ingest.grammar.json_input import JSON_MEMORY_FACTOR
 from tests.conftest import REPO
 
 from .test_json_memory import _CHILD

@@ -1,0 +1,1 @@
+"""One module per tool report, each declaring its formats; the registry detects and dispatches them."""

@@ -1,0 +1,1 @@
+"""Loading parsed reports: the canonical schema, COPY writers, the run tables, the per-user child process."""
