@@ -7,7 +7,7 @@ Parsing: ``open_report(path)`` / ``parse_report(stream, source_name=…)`` / ``p
 
 from core.ingest.errors import ReportFormatError, ReportParseError
 from core.ingest.format_ids import ReportFormat, ReportKind, kind_for
-from core.ingest.formats.detect import detect_format
+from core.ingest.formats import detect_format
 from core.ingest.formats.reports import open_report, parse_bytes, parse_report, parse_text
 from core.ingest.load.loader import IngestError, LoadResult, ingest_file, load_report
 from core.ingest.records import ParsedReport, ReportFacts, RunInfo

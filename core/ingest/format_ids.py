@@ -1,4 +1,8 @@
-"""Report format ids, which producer wrote each one, and which per-user database (kind) it belongs in."""
+"""Report format ids and the per-user database (kind) each loads into.
+
+``ReportFormat`` names the built-in formats; a format added later may name itself with ``FormatId``. Which
+kind a format belongs to is declared with the format in ``core.ingest.formats`` (its registry fills the
+table here), so the fact model and the loader can ask without importing the parsers."""
 
 from __future__ import annotations
 
@@ -36,62 +40,33 @@ class ReportFormat(StrEnum):
     OPENLANE_MANUFACTURABILITY = "openlane_manufacturability"  # manufacturability.rpt
 
 
-_KIND: dict[ReportFormat, ReportKind] = {
-    ReportFormat.OPENSTA_CHECKS: ReportKind.TIMING,
-    ReportFormat.OPENSTA_SUMMARY: ReportKind.TIMING,
-    ReportFormat.OPENSTA_JSON: ReportKind.TIMING,
-    ReportFormat.ORFS_STAGE_REPORT: ReportKind.TIMING,
-    ReportFormat.OPENLANE1_STA: ReportKind.TIMING,
-    ReportFormat.OPENLANE2_STA: ReportKind.TIMING,
-    ReportFormat.OPENLANE2_TIMING_SUMMARY: ReportKind.TIMING,
-    ReportFormat.SYNOPSYS_TIMING: ReportKind.TIMING,
-    ReportFormat.SYNOPSYS_QOR: ReportKind.QOR,
-    ReportFormat.ORFS_METRICS: ReportKind.QOR,
-    ReportFormat.ORFS_RULES: ReportKind.QOR,
-    ReportFormat.OPENLANE1_METRICS: ReportKind.QOR,
-    ReportFormat.OPENLANE2_METRICS: ReportKind.QOR,
-    ReportFormat.YOSYS_STAT: ReportKind.QOR,
-    ReportFormat.OPENROAD_DRC: ReportKind.DRC,
-    ReportFormat.OPENROAD_CONGESTION: ReportKind.DRC,
-    ReportFormat.OPENROAD_ANTENNA: ReportKind.DRC,
-    ReportFormat.KLAYOUT_RDB: ReportKind.DRC,
-    ReportFormat.MAGIC_DRC: ReportKind.DRC,
-    ReportFormat.OPENLANE1_ANTENNA: ReportKind.DRC,
-    ReportFormat.OPENLANE2_ANTENNA: ReportKind.DRC,
-    ReportFormat.OPENLANE_MANUFACTURABILITY: ReportKind.DRC,
-}
+class FormatId(str):
+    """The id of a format that is not a ``ReportFormat`` member: ``FormatId("my_tool_report")``.
 
-# The producer recorded in eda_runs.source_tool (notes §4 vocabulary where it has a word for it).
-_TOOL: dict[ReportFormat, str] = {
-    ReportFormat.OPENSTA_CHECKS: "opensta",
-    ReportFormat.OPENSTA_SUMMARY: "opensta",
-    ReportFormat.OPENSTA_JSON: "opensta",
-    ReportFormat.ORFS_STAGE_REPORT: "orfs",
-    ReportFormat.OPENLANE1_STA: "openlane1",
-    ReportFormat.OPENLANE2_STA: "openlane2",
-    ReportFormat.OPENLANE2_TIMING_SUMMARY: "openlane2",
-    ReportFormat.SYNOPSYS_TIMING: "synopsys",
-    ReportFormat.SYNOPSYS_QOR: "dc",
-    ReportFormat.ORFS_METRICS: "orfs",
-    ReportFormat.ORFS_RULES: "orfs",
-    ReportFormat.OPENLANE1_METRICS: "openlane1",
-    ReportFormat.OPENLANE2_METRICS: "openlane2",
-    ReportFormat.YOSYS_STAT: "yosys",
-    ReportFormat.OPENROAD_DRC: "openroad",
-    ReportFormat.OPENROAD_CONGESTION: "openroad",
-    ReportFormat.OPENROAD_ANTENNA: "openroad",
-    ReportFormat.KLAYOUT_RDB: "klayout",
-    ReportFormat.MAGIC_DRC: "magic",
-    ReportFormat.OPENLANE1_ANTENNA: "openlane1",
-    ReportFormat.OPENLANE2_ANTENNA: "openlane2",
-    ReportFormat.OPENLANE_MANUFACTURABILITY: "openlane1",
-}
+    Like a ``ReportFormat`` member it is a str with a ``value``, so run records, the loader and table
+    names treat both alike."""
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> str:
+        return str(self)
 
 
-def kind_for(fmt: ReportFormat) -> ReportKind:
+AnyFormat = ReportFormat | FormatId
+
+# Filled by core.ingest.formats.registry as formats are registered (see the module docstring).
+_KINDS: dict[str, ReportKind] = {}
+
+
+def kind_for(fmt: AnyFormat) -> ReportKind:
     """Which of the user's three databases (timing|qor|drc) a report of this format is loaded into."""
-    return _KIND[fmt]
+    return _KINDS[fmt]
 
 
-def tool_for(fmt: ReportFormat) -> str:
-    return _TOOL[fmt]
+def declare_kind(fmt: AnyFormat, kind: ReportKind) -> None:
+    _KINDS[fmt] = kind
+
+
+def forget_kind(fmt: AnyFormat) -> None:
+    _KINDS.pop(fmt, None)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, ClassVar, NamedTuple
 
-from core.ingest.format_ids import ReportFormat, ReportKind, kind_for
+from core.ingest.format_ids import AnyFormat, ReportKind, kind_for
 
 
 @dataclass(slots=True)
@@ -19,7 +19,7 @@ class RunInfo:
     """
 
     source_name: str
-    format: ReportFormat
+    format: AnyFormat
     source_tool: str
     design: str | None = None
     platform: str | None = None
@@ -302,7 +302,7 @@ class ParsedReport:
     facts: Iterator[Fact]
 
     @property
-    def format(self) -> ReportFormat:
+    def format(self) -> AnyFormat:
         return self.run.format
 
     @property

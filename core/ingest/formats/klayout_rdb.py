@@ -14,8 +14,11 @@ from collections.abc import Iterator
 from typing import BinaryIO, cast
 
 from core.ingest.errors import shorten
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
 from core.ingest.grammar.drc_rules import category_for, layer_from_rule
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.json_input import (
     JSON_MEMORY_CEILING,
     JSON_MEMORY_FACTOR,
@@ -230,3 +233,10 @@ def _violation(item: ET.Element, descriptions: dict[str, str | None], counts: di
         waived="waived" in {t.strip().lstrip("#") for t in tags.split(",")},
         multiplicity=int(multiplicity) if multiplicity and multiplicity.isdigit() else 1,
     )
+
+
+def _is_rdb(head: Head) -> bool:
+    return "<report-database" in head.text
+
+
+FORMATS = (FormatSpec(ReportFormat.KLAYOUT_RDB, ReportKind.DRC, "klayout", "xml", 10, _is_rdb, stream=parse),)

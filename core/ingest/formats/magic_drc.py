@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
 from core.ingest.grammar.drc_rules import category_for, layer_from_rule
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
 from core.ingest.grammar.numbers import to_float
 from core.ingest.records import DrcSummary, DrcViolation, Fact
@@ -93,3 +96,18 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
         raise lines.error(f"'COUNT: {boxes}' (the number of boxes listed)", f"'COUNT: {count}'", count_line)
     for rule_id, (n, desc) in per_rule.items():
         yield DrcSummary(checker="magic", rule=rule_id, count=n, description=desc)
+
+
+_HEAD_BOX_RE = re.compile(r"^[^\S\n]*+-?[\d.]++um\s++-?[\d.]++um\s++-?[\d.]++um\s++-?[\d.]++um[^\S\n]*+$", re.MULTILINE)
+_HEAD_RULE_TITLE_RE = re.compile(r"\([^()]*\)\s*$", re.MULTILINE)
+
+
+def _is_magic(head: Head) -> bool:
+    """A single-word cell name, a 40-dash line, then boxes, rule titles or the COUNT line."""
+    nonblank = head.nonblank
+    if len(nonblank) < 2 or not re.fullmatch(r"-{40}", nonblank[1].strip()) or len(nonblank[0].split()) != 1:
+        return False
+    return bool(_HEAD_BOX_RE.search(head.text) or "COUNT:" in head.text or _HEAD_RULE_TITLE_RE.search(head.text))
+
+
+FORMATS = (FormatSpec(ReportFormat.MAGIC_DRC, ReportKind.DRC, "magic", "text", 110, _is_magic, parse),)

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.box_table import read_box_table
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
 from core.ingest.grammar.numbers import to_float
 from core.ingest.records import AntennaViolation, Fact
@@ -43,3 +46,29 @@ def parse_openlane2(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
         if ratio is None or partial is None or required is None:
             raise lines.error("numbers in the P / R, Partial and Required columns", line)
         yield AntennaViolation(cells[3], cells[4] or None, cells[5] or None, partial, required, ratio)
+
+
+def _is_antenna_summary(head: Head) -> bool:
+    header = " ".join(head.nonblank[1:4])
+    return "P / R" in header and "Partial" in header
+
+
+def _is_antenna_violators(head: Head) -> bool:
+    return "Partial/Required:" in head.text
+
+
+FORMATS = (
+    FormatSpec(
+        ReportFormat.OPENLANE2_ANTENNA, ReportKind.DRC, "openlane2", "box", 20, _is_antenna_summary, parse_openlane2
+    ),
+    FormatSpec(
+        ReportFormat.OPENLANE1_ANTENNA,
+        ReportKind.DRC,
+        "openlane1",
+        "text",
+        80,
+        _is_antenna_violators,
+        parse_openlane1,
+        empty_ok=True,
+    ),
+)

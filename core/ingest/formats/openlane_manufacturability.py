@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
 from core.ingest.records import DrcSummary, Fact
 
@@ -56,3 +59,18 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
     if not seen:
         raise lines.error("'Design Name:' and DRC/LVS/antenna totals")
     ctx.run.stage = ctx.run.stage or "signoff"
+
+
+_SIGNOFF_RE = re.compile(r"LVS Summary|LVS clean|Total Magic DRC violations|Pin violations:")
+
+
+def _is_manufacturability(head: Head) -> bool:
+    text = head.text
+    return "Magic DRC Summary:" in text or ("Design Name:" in text and _SIGNOFF_RE.search(text) is not None)
+
+
+FORMATS = (
+    FormatSpec(
+        ReportFormat.OPENLANE_MANUFACTURABILITY, ReportKind.DRC, "openlane1", "text", 90, _is_manufacturability, parse
+    ),
+)

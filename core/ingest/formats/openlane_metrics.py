@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from core.ingest.errors import shorten
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
 from core.ingest.grammar.metric_keys import is_time_metric, split_metric_key, unit_of
 from core.ingest.grammar.numbers import to_float
@@ -105,3 +108,17 @@ def parse_openlane2(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
             num = ctx.unit.ns(num)
         yield QorMetric(stage, metric, quals, num, None if num is not None else value, unit, key)
     ctx.run.stage = ctx.run.stage or "signoff"
+
+
+def _is_long_csv(head: Head) -> bool:
+    return head.first.startswith("Metric,Value")
+
+
+def _is_wide_csv(head: Head) -> bool:
+    return head.first.startswith("design,") and "flow_status" in head.first
+
+
+FORMATS = (
+    FormatSpec(ReportFormat.OPENLANE2_METRICS, ReportKind.QOR, "openlane2", "text", 10, _is_long_csv, parse_openlane2),
+    FormatSpec(ReportFormat.OPENLANE1_METRICS, ReportKind.QOR, "openlane1", "text", 20, _is_wide_csv, parse_openlane1),
+)

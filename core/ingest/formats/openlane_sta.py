@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
-from core.ingest.grammar.sta_sections import split_sections
+from core.ingest.grammar.sta_sections import banner_style, corner_of_banner, split_sections
 from core.ingest.grammar.sta_text import SectionScope, StaTextHandler
 from core.ingest.records import Fact
 
@@ -46,3 +49,26 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
     if len(corners) == 1:
         ctx.run.corner = next(iter(corners))
     yield from handler.finish()
+
+
+_OL2_FIGURE_TITLES = ("Total Negative Slack", "Worst Slack", "Worst Negative Slack", "Clock Skew", "Violator List")
+
+
+def _is_openlane2(head: Head) -> bool:
+    """OpenLane 2 titles its figures, and names corners other than OpenLane 1's only 'Typical'."""
+    if banner_style(head.nonblank) != "openlane":
+        return False
+    if any(ln.strip().startswith(_OL2_FIGURE_TITLES) for ln in head.nonblank[:3]):
+        return True
+    corners = (corner_of_banner(ln.rstrip("\r")) for ln in head.text.split("\n"))
+    return any(c is not None and c != "Typical" for c in corners)
+
+
+def _is_openlane1(head: Head) -> bool:
+    return banner_style(head.nonblank) == "openlane" and not _is_openlane2(head)
+
+
+FORMATS = (
+    FormatSpec(ReportFormat.OPENLANE2_STA, ReportKind.TIMING, "openlane2", "text", 70, _is_openlane2, parse),
+    FormatSpec(ReportFormat.OPENLANE1_STA, ReportKind.TIMING, "openlane1", "text", 71, _is_openlane1, parse),
+)

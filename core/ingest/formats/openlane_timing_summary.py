@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.box_table import read_box_table
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
 from core.ingest.grammar.numbers import to_float, to_int
 from core.ingest.records import Fact, TimingSummary
@@ -56,3 +59,15 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
         yield TimingSummary(stage="signoff", corner=corner, path_group="*", **full)  # type: ignore[arg-type]
         if r2r:
             yield TimingSummary(stage="signoff", corner=corner, path_group="reg2reg", **r2r)  # type: ignore[arg-type]
+
+
+def _is_timing_summary(head: Head) -> bool:
+    header = " ".join(head.nonblank[1:4])
+    return "Corner" in header and ("Slack" in header or "TNS" in header)
+
+
+FORMATS = (
+    FormatSpec(
+        ReportFormat.OPENLANE2_TIMING_SUMMARY, ReportKind.TIMING, "openlane2", "box", 10, _is_timing_summary, parse
+    ),
+)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
 from core.ingest.grammar.numbers import to_float, to_int
 from core.ingest.records import AntennaViolation, DrcSummary, Fact
@@ -95,3 +98,17 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
                 yield DrcSummary(checker="openroad_antenna", rule=m.group(1).strip(), count=count)
         else:
             raise lines.error("'Net:', 'Pin:', 'Layer:' or an area-ratio line", line)
+
+
+_HEAD_NET_RE = re.compile(r"^Net: \S+", re.MULTILINE)
+
+
+def _is_check_antennas(head: Head) -> bool:
+    return _HEAD_NET_RE.search(head.text) is not None and "area ratio" in head.text
+
+
+FORMATS = (
+    FormatSpec(
+        ReportFormat.OPENROAD_ANTENNA, ReportKind.DRC, "openroad", "text", 100, _is_check_antennas, parse, empty_ok=True
+    ),
+)

@@ -10,9 +10,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from core.ingest.format_ids import ReportFormat
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
 from core.ingest.grammar.drc_rules import category_for
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
 from core.ingest.grammar.numbers import to_float
 from core.ingest.records import DrcSummary, DrcViolation, Fact
@@ -99,3 +101,30 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
         raise lines.error(f"the 'bbox = …' line of the violation at line {pending.line_no}")
     for rule, count in counts.items():
         yield DrcSummary(checker=checker, rule=rule, count=count)
+
+
+_VIOLATION_TYPE_RE = re.compile(r"^violation type:\s*(.*)$", re.MULTILINE)
+
+
+def _violation_type(head: Head) -> str | None:
+    """The first 'violation type:' of the head, lower-cased (None without one)."""
+    m = _VIOLATION_TYPE_RE.search(head.text)
+    return None if m is None else m.group(1).lower()
+
+
+def _is_congestion(head: Head) -> bool:
+    kind = _violation_type(head)
+    return kind is not None and "congestion" in kind
+
+
+def _is_drc(head: Head) -> bool:
+    kind = _violation_type(head)
+    return kind is not None and "congestion" not in kind
+
+
+FORMATS = (
+    FormatSpec(
+        ReportFormat.OPENROAD_CONGESTION, ReportKind.DRC, "openroad", "text", 50, _is_congestion, parse, empty_ok=True
+    ),
+    FormatSpec(ReportFormat.OPENROAD_DRC, ReportKind.DRC, "openroad", "text", 51, _is_drc, parse, empty_ok=True),
+)

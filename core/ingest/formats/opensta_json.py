@@ -17,7 +17,10 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from core.ingest.errors import shorten
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.json_input import (
     JsonObject,
     char_width,
@@ -319,3 +322,16 @@ def _point(
         is_capture=is_capture,
         src_attr=src if isinstance(src, str) and src else None,
     )
+
+
+_CHECKS_KEY_RE = re.compile(r'"checks"\s*:')
+_PATH_KEY_RE = re.compile(r'"(path_group|startpoint|slack)"\s*:')
+
+
+def _is_checks_json(head: Head) -> bool:
+    return bool(_CHECKS_KEY_RE.search(head.text) and _PATH_KEY_RE.search(head.text))
+
+
+FORMATS = (
+    FormatSpec(ReportFormat.OPENSTA_JSON, ReportKind.TIMING, "opensta", "json", 10, _is_checks_json, stream=parse),
+)

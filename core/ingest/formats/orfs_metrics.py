@@ -4,14 +4,19 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.json_input import JsonObject, duplicate_error, load_json
 from core.ingest.grammar.metric_keys import (
     LEGACY_ALIASES,
+    METRIC_KEY_HEAD,
     percent,
     runtime_seconds,
     split_metric_key,
@@ -113,3 +118,13 @@ def _value(metric: str, value: Any) -> tuple[float | None, str | None, str | Non
     if value is None:
         return None, None, None
     return None, json.dumps(value), None
+
+
+_JSON_METRIC_KEY_RE = re.compile(rf'"(?:{METRIC_KEY_HEAD}[A-Za-z0-9_:.\-]++|[A-Z]{{2,4}}::[A-Za-z_:]++)"\s*+:')
+
+
+def _is_metrics(head: Head) -> bool:
+    return _JSON_METRIC_KEY_RE.search(head.text) is not None
+
+
+FORMATS = (FormatSpec(ReportFormat.ORFS_METRICS, ReportKind.QOR, "orfs", "json", 30, _is_metrics, stream=parse),)

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
-from core.ingest.grammar.sta_sections import split_sections
+from core.ingest.grammar.sta_sections import banner_style, split_sections
 from core.ingest.grammar.sta_text import SectionScope, StaTextHandler
 from core.ingest.records import Fact
 
@@ -47,3 +50,10 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
     if len(stages) == 1:
         ctx.run.stage = next(iter(stages))
     yield from handler.finish()
+
+
+def _is_stage_report(head: Head) -> bool:
+    return banner_style(head.nonblank) == "orfs"
+
+
+FORMATS = (FormatSpec(ReportFormat.ORFS_STAGE_REPORT, ReportKind.TIMING, "orfs", "text", 60, _is_stage_report, parse),)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from core.ingest.errors import shorten
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.json_input import JsonObject, KeyLines, duplicate_error, load_json
-from core.ingest.grammar.metric_keys import is_time_metric, split_metric_key
+from core.ingest.grammar.metric_keys import METRIC_KEY_HEAD, is_time_metric, split_metric_key
 from core.ingest.records import Fact, QorRule
 
 _COMPARES = frozenset({"<=", ">=", "==", "<", ">", "!="})
@@ -54,3 +58,13 @@ def parse(stream: BinaryIO, ctx: ParseContext) -> Iterator[Fact]:
             level=level if isinstance(level, str) else None,
             source_commit=run.scripts_commit,
         )
+
+
+_JSON_RULE_RE = re.compile(rf'"{METRIC_KEY_HEAD}[^"]*+"\s*+:\s*+\{{\s*+"value"\s*+:')
+
+
+def _is_rules(head: Head) -> bool:
+    return bool(_JSON_RULE_RE.search(head.text) and '"compare"' in head.text)
+
+
+FORMATS = (FormatSpec(ReportFormat.ORFS_RULES, ReportKind.QOR, "orfs", "json", 20, _is_rules, stream=parse),)

@@ -1,40 +1,31 @@
-"""Format detection from a report's first few KB of content (never from its file name)."""
+"""The format registry: each format module declares its formats (``FORMATS``), the registry detects a
+report's format from its first bytes (never its file name) and tells the entry point how to parse it.
+
+A ``FormatSpec`` says what a format is (id, kind, producing tool), how to recognise it (content family,
+a detector over the head, an order among the family's detectors) and how to read it (a line parser or a
+stream parser). ``discover_formats`` registers every module of a package that declares ``FORMATS``, so a
+new format is a new module in ``core/ingest/formats/`` and nothing else.
+"""
 
 from __future__ import annotations
 
-import re
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from core.ingest.errors import ReportFormatError, ReportParseError
-from core.ingest.format_ids import ReportFormat
-from core.ingest.grammar.sta_sections import corner_of_banner
+from core.ingest.format_ids import AnyFormat, ReportKind, declare_kind, forget_kind
+from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Family, Head
+from core.ingest.grammar.lines import Lines
+from core.ingest.records import Fact
 
-HEAD_BYTES = 8192
+LineParser = Callable[[Lines, ParseContext], Iterator[Fact]]
+StreamParser = Callable[[BinaryIO, ParseContext], Iterator[Fact]]
+Detector = Callable[[Head], bool]
 
-# The head is at most 8 KB, but these patterns are still linear: a search restarts at every position,
-# so a blank-skipping '^\s*' (which would cross newlines) is '^[^\S\n]*' here, metric keys are read
-# one segment at a time, and a multi-line look-ahead starts from the first header only.
-_BANNER_RE = re.compile(r"^={10,}+\s*+$")
-_RULE_RE = re.compile(r"^-{10,}+\s*+$")
-# '<stage>__<rest>' with the first '__' after a word of [a-z0-9_]: segments are matched possessively
-# ('a', then '_b' pieces), so no split of the key is tried twice.
-_METRIC_KEY = r"[a-z][a-z0-9]*+(?:_[a-z0-9]++)*+__"
-_JSON_METRIC_KEY_RE = re.compile(rf'"(?:{_METRIC_KEY}[A-Za-z0-9_:.\-]++|[A-Z]{{2,4}}::[A-Za-z_:]++)"\s*+:')
-_JSON_RULE_RE = re.compile(rf'"{_METRIC_KEY}[^"]*+"\s*+:\s*+\{{\s*+"value"\s*+:')
-_SUMMARY_LINE_RE = re.compile(
-    r"^(?:tns|wns)(?: max| min)? -?[\d.]|^worst slack(?: max| min)? |\bperiod_min = |"
-    r"^[^\S\n]*+Group\s++Internal\s++Switching\s++Leakage\s++Total|^[^\S\n]*+-?[\d.]++ (?:setup|hold) skew$",
-    re.MULTILINE,
-)
-_OL2_FIGURE_TITLES = ("Total Negative Slack", "Worst Slack", "Worst Negative Slack", "Clock Skew", "Violator List")
-_YOSYS_HEADER_RE = re.compile(r"^=== .+ ===$", re.MULTILINE)
-_YOSYS_AREA_RE = re.compile(r"Chip area for module")
-_YOSYS_COUNT_RE = re.compile(r"- wires$|Number of wires:|Number of cells:", re.MULTILINE)
-_MAGIC_BOX_RE = re.compile(
-    r"^[^\S\n]*+-?[\d.]++um\s++-?[\d.]++um\s++-?[\d.]++um\s++-?[\d.]++um[^\S\n]*+$", re.MULTILINE
-)
-_STARTPOINT_RE = re.compile(r"^[^\S\n]*+Startpoint:", re.MULTILINE)
-_ENDPOINT_RE = re.compile(r"^[^\S\n]*+(?:Endpoint|Path Group):", re.MULTILINE)
 _SUPPORTED = (
     "OpenSTA/ORFS/OpenLane/Synopsys timing, METRICS2.1 JSON, rules-base.json, OpenLane metrics CSV, "
     "Yosys stat, OpenROAD DRC/congestion/antenna, KLayout lyrdb, Magic DRC, OpenLane antenna and "
@@ -42,11 +33,70 @@ _SUPPORTED = (
 )
 
 
-def read_head(stream: BinaryIO) -> bytes:
-    return stream.read(HEAD_BYTES)
+@dataclass(frozen=True, slots=True)
+class FormatSpec:
+    """One report format: what it is, how its content is recognised and which parser reads it.
+
+    Detection asks only the formats of the head's ``family`` (see ``Head.family``), lowest ``order``
+    first; the first whose ``detect`` says yes wins, and a head no detector of its family claims is
+    unknown (the other families are not asked). ``detect=None`` makes a format that is only ever
+    named explicitly. Exactly one of ``lines`` (handed the report a line at a time, each at most
+    64 KiB) and ``stream`` (handed the binary stream) is given.
+    """
+
+    id: AnyFormat
+    kind: ReportKind
+    tool: str  # the producer recorded in eda_runs.source_tool (notes §4 vocabulary where it has a word)
+    family: Family
+    order: int
+    detect: Detector | None
+    lines: LineParser | None = None
+    stream: StreamParser | None = None
+    empty_ok: bool = False  # an empty file is a valid (clean) report of this format
+
+    def __post_init__(self) -> None:
+        if (self.lines is None) == (self.stream is None):
+            raise ValueError(f"format {self.id!r}: give exactly one of lines= and stream=")
 
 
-def detect_format(head: bytes, source: str = "<report>") -> ReportFormat:
+_REGISTRY: dict[str, FormatSpec] = {}
+
+
+def register_format(spec: FormatSpec) -> None:
+    """Make a format detectable and parseable; an id registered twice is a mistake, so it raises."""
+    if spec.id in _REGISTRY:
+        raise ValueError(f"format {spec.id!r} is already registered")
+    _REGISTRY[spec.id] = spec
+    declare_kind(spec.id, spec.kind)
+
+
+def unregister_format(fmt: AnyFormat) -> None:
+    _REGISTRY.pop(fmt, None)
+    forget_kind(fmt)
+
+
+def spec_for(fmt: AnyFormat) -> FormatSpec:
+    return _REGISTRY[fmt]
+
+
+def registered_formats() -> list[FormatSpec]:
+    return list(_REGISTRY.values())
+
+
+def tool_for(fmt: AnyFormat) -> str:
+    return _REGISTRY[fmt].tool
+
+
+def discover_formats(package: str, path: Iterable[str]) -> None:
+    """Register the ``FORMATS`` of every module of a package (modules without one are skipped)."""
+    for module in pkgutil.iter_modules(path):
+        if module.name.startswith("_"):
+            continue
+        for spec in getattr(importlib.import_module(f"{package}.{module.name}"), "FORMATS", ()):
+            register_format(spec)
+
+
+def detect_format(head: bytes, source: str = "<report>") -> AnyFormat:
     """Identify a report from its first bytes; raises ReportParseError (empty/binary) or ReportFormatError."""
     if not head.strip():
         raise ReportParseError(
@@ -57,103 +107,12 @@ def detect_format(head: bytes, source: str = "<report>") -> ReportFormat:
         )
     if b"\x00" in head:
         raise ReportParseError(source, 1, "a text report", "binary data (a NUL byte)")
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    fmt = _detect_text(text)
-    if fmt is None:
-        first = next((ln for ln in text.splitlines() if ln.strip()), "")
-        raise ReportFormatError(source, first, _SUPPORTED)
-    return fmt
-
-
-def _detect_text(text: str) -> ReportFormat | None:
-    stripped = text.lstrip()
-    lines = text.splitlines()
-    nonblank = [ln for ln in lines if ln.strip()]
-    first = nonblank[0].strip() if nonblank else ""
-
-    if stripped.startswith("<"):
-        return ReportFormat.KLAYOUT_RDB if "<report-database" in text else None
-    if stripped.startswith("{") or re.match(r"\[\s*[\[{\"\]\d-]", stripped):
-        return _detect_json(text)
-    if first.startswith("Metric,Value"):
-        return ReportFormat.OPENLANE2_METRICS
-    if first.startswith("design,") and "flow_status" in first:
-        return ReportFormat.OPENLANE1_METRICS
-    if first.startswith("┏"):
-        header = " ".join(nonblank[1:4])
-        if "Corner" in header and ("Slack" in header or "TNS" in header):
-            return ReportFormat.OPENLANE2_TIMING_SUMMARY
-        if "P / R" in header and "Partial" in header:
-            return ReportFormat.OPENLANE2_ANTENNA
-        return None
-    if re.search(r"^Report\s*:\s*timing", text, re.MULTILINE):
-        return ReportFormat.SYNOPSYS_TIMING
-    if re.search(r"^Report\s*:\s*qor", text, re.MULTILINE):
-        return ReportFormat.SYNOPSYS_QOR
-    m = re.search(r"^violation type:\s*(.*)$", text, re.MULTILINE)
-    if m is not None:
-        return ReportFormat.OPENROAD_CONGESTION if "congestion" in m.group(1).lower() else ReportFormat.OPENROAD_DRC
-    banner = _banner_style(nonblank)
-    if banner == "orfs":
-        return ReportFormat.ORFS_STAGE_REPORT
-    if banner == "openlane":
-        corners = [c for ln in text.split("\n") if (c := corner_of_banner(ln.rstrip("\r"))) is not None]
-        titles_ol2 = any(ln.strip().startswith(_OL2_FIGURE_TITLES) for ln in nonblank[:3])
-        if titles_ol2 or any(c != "Typical" for c in corners):
-            return ReportFormat.OPENLANE2_STA
-        return ReportFormat.OPENLANE1_STA
-    if "Partial/Required:" in text:
-        return ReportFormat.OPENLANE1_ANTENNA
-    if "Magic DRC Summary:" in text or (
-        "Design Name:" in text and re.search(r"LVS Summary|LVS clean|Total Magic DRC violations|Pin violations:", text)
-    ):
-        return ReportFormat.OPENLANE_MANUFACTURABILITY
-    if re.search(r"^Net: \S+", text, re.MULTILINE) and "area ratio" in text:
-        return ReportFormat.OPENROAD_ANTENNA
-    if _looks_like_magic(text, nonblank):
-        return ReportFormat.MAGIC_DRC
-    if _STARTPOINT_RE.search(text) and _ENDPOINT_RE.search(text):
-        return ReportFormat.OPENSTA_CHECKS
-    if _looks_like_yosys(text):
-        return ReportFormat.YOSYS_STAT
-    if _SUMMARY_LINE_RE.search(text):
-        return ReportFormat.OPENSTA_SUMMARY
-    return None
-
-
-def _looks_like_magic(text: str, nonblank: list[str]) -> bool:
-    """A single-word cell name, a 40-dash line, then boxes, rule titles or the COUNT line."""
-    if len(nonblank) < 2 or not re.fullmatch(r"-{40}", nonblank[1].strip()) or len(nonblank[0].split()) != 1:
-        return False
-    return bool(_MAGIC_BOX_RE.search(text) or "COUNT:" in text or re.search(r"\([^()]*\)\s*$", text, re.MULTILINE))
-
-
-def _looks_like_yosys(text: str) -> bool:
-    """'Chip area for module', or a '=== <module> ===' line followed (anywhere later) by a count line."""
-    if _YOSYS_AREA_RE.search(text):
-        return True
-    header = _YOSYS_HEADER_RE.search(text)
-    # Only the first header needs looking past: a count after a later header is also after the first.
-    return header is not None and _YOSYS_COUNT_RE.search(text, header.end()) is not None
-
-
-def _banner_style(nonblank: list[str]) -> str | None:
-    """'orfs' for '====' / title / '----', 'openlane' for '====' / title / '====', else None."""
-    if len(nonblank) < 3 or not _BANNER_RE.match(nonblank[0]):
-        return None
-    for ln in nonblank[2:6]:
-        if _RULE_RE.match(ln):
-            return "orfs"
-        if _BANNER_RE.match(ln):
-            return "openlane"
-    return None
-
-
-def _detect_json(text: str) -> ReportFormat | None:
-    if re.search(r'"checks"\s*:', text) and re.search(r'"(path_group|startpoint|slack)"\s*:', text):
-        return ReportFormat.OPENSTA_JSON
-    if _JSON_RULE_RE.search(text) and '"compare"' in text:
-        return ReportFormat.ORFS_RULES
-    if _JSON_METRIC_KEY_RE.search(text):
-        return ReportFormat.ORFS_METRICS
-    return None
+    view = Head(head.decode("utf-8", errors="replace").lstrip("\ufeff"))
+    candidates = sorted(
+        (s for s in _REGISTRY.values() if s.family == view.family and s.detect is not None), key=lambda s: s.order
+    )
+    for spec in candidates:
+        assert spec.detect is not None
+        if spec.detect(view):
+            return spec.id
+    raise ReportFormatError(source, view.nonblank[0] if view.nonblank else "", _SUPPORTED)

@@ -1,4 +1,5 @@
-"""Entry points: detect a report's format from its content and stream its facts.
+"""Entry points: detect a report's format from its content and stream its facts with the parser its
+registration names (see registry.py).
 
 ``parse_report`` takes a binary stream, ``open_report`` a path (closing the file when done),
 ``parse_text`` an in-memory string. Every failure, whatever the format, is a ReportParseError.
@@ -9,72 +10,17 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from core.ingest.errors import ReportParseError
-from core.ingest.format_ids import ReportFormat, tool_for
-from core.ingest.formats import (
-    klayout_rdb,
-    magic_drc,
-    openlane_antenna,
-    openlane_manufacturability,
-    openlane_metrics,
-    openlane_sta,
-    openlane_timing_summary,
-    openroad_antenna,
-    openroad_drc,
-    opensta_json,
-    opensta_text,
-    orfs_metrics,
-    orfs_report,
-    orfs_rules,
-    synopsys_qor,
-    synopsys_timing,
-    yosys_stat,
-)
-from core.ingest.formats.detect import HEAD_BYTES, detect_format
+from core.ingest.format_ids import AnyFormat
+from core.ingest.formats.registry import detect_format, spec_for
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import HEAD_BYTES
 from core.ingest.grammar.lines import REPORT_LINE_BYTES, Cursor, Lines, read_lines
 from core.ingest.grammar.units import NS, TimeUnit, guess_time_unit, parse_time_unit
 from core.ingest.records import Fact, ParsedReport, RunInfo
-
-LineParser = Callable[[Lines, ParseContext], Iterator[Fact]]
-StreamParser = Callable[[BinaryIO, ParseContext], Iterator[Fact]]
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    lines: LineParser | None = None
-    stream: StreamParser | None = None
-    empty_ok: bool = False  # an empty file is a valid (clean) report of this format
-
-
-_PARSERS: dict[ReportFormat, _Entry] = {
-    ReportFormat.OPENSTA_CHECKS: _Entry(lines=opensta_text.parse),
-    ReportFormat.OPENSTA_SUMMARY: _Entry(lines=opensta_text.parse),
-    ReportFormat.OPENSTA_JSON: _Entry(stream=opensta_json.parse),
-    ReportFormat.ORFS_STAGE_REPORT: _Entry(lines=orfs_report.parse),
-    ReportFormat.OPENLANE1_STA: _Entry(lines=openlane_sta.parse),
-    ReportFormat.OPENLANE2_STA: _Entry(lines=openlane_sta.parse),
-    ReportFormat.OPENLANE2_TIMING_SUMMARY: _Entry(lines=openlane_timing_summary.parse),
-    ReportFormat.SYNOPSYS_TIMING: _Entry(lines=synopsys_timing.parse),
-    ReportFormat.SYNOPSYS_QOR: _Entry(lines=synopsys_qor.parse),
-    ReportFormat.ORFS_METRICS: _Entry(stream=orfs_metrics.parse),
-    ReportFormat.ORFS_RULES: _Entry(stream=orfs_rules.parse),
-    ReportFormat.OPENLANE1_METRICS: _Entry(lines=openlane_metrics.parse_openlane1),
-    ReportFormat.OPENLANE2_METRICS: _Entry(lines=openlane_metrics.parse_openlane2),
-    ReportFormat.YOSYS_STAT: _Entry(lines=yosys_stat.parse),
-    ReportFormat.OPENROAD_DRC: _Entry(lines=openroad_drc.parse, empty_ok=True),
-    ReportFormat.OPENROAD_CONGESTION: _Entry(lines=openroad_drc.parse, empty_ok=True),
-    ReportFormat.OPENROAD_ANTENNA: _Entry(lines=openroad_antenna.parse, empty_ok=True),
-    ReportFormat.KLAYOUT_RDB: _Entry(stream=klayout_rdb.parse),
-    ReportFormat.MAGIC_DRC: _Entry(lines=magic_drc.parse),
-    ReportFormat.OPENLANE1_ANTENNA: _Entry(lines=openlane_antenna.parse_openlane1, empty_ok=True),
-    ReportFormat.OPENLANE2_ANTENNA: _Entry(lines=openlane_antenna.parse_openlane2),
-    ReportFormat.OPENLANE_MANUFACTURABILITY: _Entry(lines=openlane_manufacturability.parse),
-}
 
 
 class _Rewound(io.RawIOBase):
@@ -114,7 +60,7 @@ def parse_report(
     stream: BinaryIO,
     *,
     source_name: str,
-    fmt: ReportFormat | None = None,
+    fmt: AnyFormat | None = None,
     time_unit: str | TimeUnit | None = None,
     design: str | None = None,
 ) -> ParsedReport:
@@ -129,14 +75,14 @@ def parse_report(
     except OSError as exc:
         raise ReportParseError(source_name, 0, "a readable file", f"a read error ({exc})") from None
     entry_fmt = fmt if fmt is not None else detect_format(head, source_name)
-    entry = _PARSERS[entry_fmt]
+    entry = spec_for(entry_fmt)
     explicit = _resolve_unit(time_unit, source_name)
     head_text = head.decode("utf-8", errors="replace")
     unit = explicit or (guess_time_unit(head_text) if entry.lines is not None else NS)
     run = RunInfo(
         source_name=source_name,
         format=entry_fmt,
-        source_tool=tool_for(entry_fmt),
+        source_tool=entry.tool,
         design=design,
         time_unit=unit.label,
     )
@@ -205,7 +151,7 @@ class _ReportingReader:
 def open_report(
     path: str | Path,
     *,
-    fmt: ReportFormat | None = None,
+    fmt: AnyFormat | None = None,
     time_unit: str | TimeUnit | None = None,
     design: str | None = None,
     progress: Callable[[int], None] | None = None,
@@ -226,7 +172,7 @@ def parse_text(
     text: str,
     *,
     source_name: str = "<inline>",
-    fmt: ReportFormat | None = None,
+    fmt: AnyFormat | None = None,
     time_unit: str | TimeUnit | None = None,
 ) -> ParsedReport:
     """Parse a report held in memory (tests, small uploads)."""
@@ -237,7 +183,7 @@ def parse_bytes(
     data: bytes,
     *,
     source_name: str = "<inline>",
-    fmt: ReportFormat | None = None,
+    fmt: AnyFormat | None = None,
     time_unit: str | TimeUnit | None = None,
 ) -> ParsedReport:
     return parse_report(io.BytesIO(data), source_name=source_name, fmt=fmt, time_unit=time_unit)

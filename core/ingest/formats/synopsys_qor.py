@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
 from core.ingest.grammar.numbers import UniqueKeys, slug, to_float, to_int
 from core.ingest.grammar.synopsys_header import apply_header_line
@@ -143,3 +146,13 @@ def _metric(
     if num is not None and time_unit is not None:
         return QorMetric(None, metric, quals, time_unit.ns(num), None, "ns", raw)
     return QorMetric(None, metric, quals, num, None, None, raw)
+
+
+_REPORT_RE = re.compile(r"^Report\s*:\s*qor", re.MULTILINE)
+
+
+def _is_report_qor(head: Head) -> bool:
+    return _REPORT_RE.search(head.text) is not None
+
+
+FORMATS = (FormatSpec(ReportFormat.SYNOPSYS_QOR, ReportKind.QOR, "dc", "text", 40, _is_report_qor, parse),)

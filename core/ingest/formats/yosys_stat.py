@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from core.ingest.format_ids import ReportFormat, ReportKind
+from core.ingest.formats.registry import FormatSpec
 from core.ingest.grammar.context import ParseContext
+from core.ingest.grammar.head import Head
 from core.ingest.grammar.lines import Lines
 from core.ingest.grammar.numbers import UniqueKeys, slug, to_float, to_int
 from core.ingest.records import CellUsage, Fact, QorMetric
@@ -142,3 +145,20 @@ def parse(lines: Lines, ctx: ParseContext) -> Iterator[Fact]:
     if modules == 0:
         raise lines.error("a Yosys stat module header '=== <module> ==='")
     ctx.run.stage = "synth"
+
+
+_HEADER_RE = re.compile(r"^=== .+ ===$", re.MULTILINE)
+_AREA_RE = re.compile(r"Chip area for module")
+_COUNT_RE = re.compile(r"- wires$|Number of wires:|Number of cells:", re.MULTILINE)
+
+
+def _is_stat(head: Head) -> bool:
+    """'Chip area for module', or a '=== <module> ===' line followed (anywhere later) by a count line."""
+    if _AREA_RE.search(head.text):
+        return True
+    header = _HEADER_RE.search(head.text)
+    # Only the first header needs looking past: a count after a later header is also after the first.
+    return header is not None and _COUNT_RE.search(head.text, header.end()) is not None
+
+
+FORMATS = (FormatSpec(ReportFormat.YOSYS_STAT, ReportKind.QOR, "yosys", "text", 130, _is_stat, parse),)

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 
+# '<stage>__' as a pattern fragment for the format detectors: the first '__' after a word of [a-z0-9_],
+# matched a segment at a time ('a', then '_b' pieces, possessively), so no split of the key is tried twice.
+METRIC_KEY_HEAD = r"[a-z][a-z0-9]*+(?:_[a-z0-9]++)*+__"
+
 STAGES = frozenset(
     {
         "synth",

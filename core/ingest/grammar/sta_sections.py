@@ -13,6 +13,19 @@ BANNER_RE = re.compile(r"^={10,}+\s*+$")
 _RULE_RE = re.compile(r"^-{10,}+\s*+$")
 
 
+def banner_style(nonblank: list[str]) -> str | None:
+    """'orfs' for '====' / title / '----', 'openlane' for '====' / title / '====', else None (of a report's
+    first non-blank lines)."""
+    if len(nonblank) < 3 or not BANNER_RE.match(nonblank[0]):
+        return None
+    for ln in nonblank[2:6]:
+        if _RULE_RE.match(ln):
+            return "orfs"
+        if BANNER_RE.match(ln):
+            return "openlane"
+    return None
+
+
 def corner_of_banner(text: str) -> str | None:
     """'=== <corner> Corner ===' -> the corner, else None.
 

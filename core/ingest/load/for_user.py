@@ -13,7 +13,7 @@ from pathlib import Path
 from core.context import CoreContext
 from core.db.provisioning import database_names
 from core.ingest.format_ids import ReportKind, kind_for
-from core.ingest.formats.detect import detect_format
+from core.ingest.formats import detect_format
 from core.ingest.load.isolated import Progress, load_in_child
 from core.ingest.load.loader import LoadResult
 from core.ingest.load.overview import refresh_runs_overview

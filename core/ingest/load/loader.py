@@ -26,7 +26,7 @@ from psycopg import sql
 from psycopg.copy import Copy, FileWriter, QueuedLibpqWriter
 
 from core.errors import Invalid
-from core.ingest.format_ids import ReportFormat, ReportKind, kind_for
+from core.ingest.format_ids import AnyFormat, ReportFormat, ReportKind, kind_for
 from core.ingest.formats.reports import open_report
 from core.ingest.load.schema import FACT_TABLES, POINTS_CASCADE_TRIGGER, SHARED_SCHEMA, ddl_statements
 from core.ingest.records import POINTS_TABLE, Fact, ParsedReport, PathPoint, RunInfo, TimingPath
@@ -41,7 +41,7 @@ _PRIMARY_BY_KIND: dict[ReportKind, tuple[str, ...]] = {
     ReportKind.QOR: ("qor_metrics", "cell_usage", "qor_rules", "timing_summary", "power_summary"),
     ReportKind.DRC: ("drc_violations", "antenna_violations", "drc_summary"),
 }
-_PRIMARY_BY_FORMAT: dict[ReportFormat, tuple[str, ...]] = {
+_PRIMARY_BY_FORMAT: dict[str, tuple[str, ...]] = {
     ReportFormat.YOSYS_STAT: ("cell_usage", "qor_metrics"),
     ReportFormat.ORFS_RULES: ("qor_rules",),
 }
@@ -57,7 +57,7 @@ class LoadResult:
     table: str  # the run's own table, in schema ``public``
     fact_table: str  # the canonical table whose columns (and rows for this run) it holds
     kind: ReportKind
-    format: ReportFormat
+    format: AnyFormat
     design: str | None
     source_name: str
     rows: dict[str, int] = field(default_factory=dict)  # canonical table -> rows stored for this run
@@ -420,7 +420,7 @@ def load_report(
     )
 
 
-def _choose_primary(fmt: ReportFormat, kind: ReportKind, counts: dict[str, int]) -> str:
+def _choose_primary(fmt: AnyFormat, kind: ReportKind, counts: dict[str, int]) -> str:
     order = _PRIMARY_BY_FORMAT.get(fmt) or _PRIMARY_BY_KIND[kind_for(fmt)]
     return next((t for t in order if counts.get(t)), order[0])
 
@@ -496,7 +496,7 @@ def ingest_file(
     *,
     kind: ReportKind | str | None = None,
     table: str | None = None,
-    fmt: ReportFormat | None = None,
+    fmt: AnyFormat | None = None,
     time_unit: str | None = None,
     design: str | None = None,
     progress: Callable[[int], None] | None = None,

@@ -8,7 +8,7 @@ import pytest
 
 from core.ingest.errors import ReportFormatError, ReportParseError
 from core.ingest.format_ids import ReportFormat, ReportKind, kind_for
-from core.ingest.formats.detect import detect_format
+from core.ingest.formats import detect_format
 from core.ingest.formats.reports import parse_report
 
 from .samples import all_samples, sample

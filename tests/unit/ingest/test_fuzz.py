@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from core.ingest.errors import ReportParseError
 from core.ingest.format_ids import ReportFormat
-from core.ingest.formats.detect import detect_format
+from core.ingest.formats import detect_format
 from core.ingest.formats.reports import parse_bytes
 from core.ingest.records import ReportFacts
 

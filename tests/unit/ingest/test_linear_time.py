@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from core.ingest.errors import ReportParseError
 from core.ingest.format_ids import ReportFormat
-from core.ingest.formats.detect import HEAD_BYTES
 from core.ingest.formats.reports import parse_bytes, parse_report
+from core.ingest.grammar.head import HEAD_BYTES
 from core.ingest.grammar.lines import READ_BLOCK_BYTES, REPORT_LINE_BYTES
 from tests.conftest import shared_path
 
