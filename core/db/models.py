@@ -111,6 +111,10 @@ class Dashboard(Base):
     # not have been posted, so it is reconciled through message metadata before any re-send.
     send_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     slack_file_id: Mapped[str | None] = mapped_column(String(32))
+    # The series this table is a run of (core/series.py; NULL until the dashboard is built). With the owner and
+    # kind it names the series; `series_chosen` means the owner set it with `/eda series`, so a rebuild keeps it.
+    series: Mapped[str | None] = mapped_column(String(120))
+    series_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     # When the row entered the pipeline (NULL while deferred): the hourly quota counts these.
     admitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -124,6 +128,7 @@ class Dashboard(Base):
         CheckConstraint(f"state IN {DASHBOARD_STATES!r}", name="dashboards_state_known"),
         Index("dashboards_due", "state", "next_attempt_at"),
         Index("dashboards_admitted", "user_id", "admitted_at"),
+        Index("dashboards_series", "user_id", "kind", "series"),
     )
 
 

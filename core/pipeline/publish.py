@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from core.context import CoreContext
 from core.db.provisioning import grafana_role
 from core.errors import NotFound
 from core.grafana.client import GrafanaClient
-from core.grafana.introspect import classify, describe_table
+from core.grafana.introspect import SHARED_SCHEMA, classify, describe_table
 from core.grafana.provisioning import datasource_uid, folder_uid
 from core.grafana.templates import build_dashboard
 from core.secret import Secret
+from core.series import series_from_run, series_from_table_name
 
 MAX_FIGURES = 4
 MACRO = re.compile(r"\$__\w+")
@@ -34,6 +36,7 @@ class Published:
     template: str
     figures: list[Figure] = field(default_factory=list)
     top: list[tuple[str, str]] = field(default_factory=list)  # e.g. DRC: the rules with most violations
+    series: str = ""  # core/series.py: from the ingested run when there is one, else from the table name
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +81,34 @@ def key_figures(conn: psycopg.Connection, dashboard: dict[str, Any]) -> tuple[li
     return figures, top
 
 
+# The ingested run whose own table this is. Run with search_path pinned to pg_catalog and every name
+# qualified: the owner controls this database and could otherwise plant a `=` or a table that shadows ours.
+_RUN_OF_TABLE = """
+    SELECT r.design, r.platform, r.flow_variant FROM {schema}.eda_runs r
+    WHERE r.run_table OPERATOR(pg_catalog.=) %s ORDER BY r.run_id DESC LIMIT 1
+"""
+_HAS_RUNS = """
+    SELECT 1 FROM pg_catalog.pg_class c
+    JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+    WHERE n.nspname OPERATOR(pg_catalog.=) %s AND c.relname OPERATOR(pg_catalog.=) 'eda_runs'
+"""
+
+
+def series_of(conn: psycopg.Connection, table: str) -> str:
+    """The table's series: design/platform/variant of the ingested run it holds, else its name's stem."""
+    try:
+        if conn.execute(_HAS_RUNS, (SHARED_SCHEMA,)).fetchone() is not None:
+            query = sql.SQL(_RUN_OF_TABLE).format(schema=sql.Identifier(SHARED_SCHEMA))
+            row = conn.execute(query, (table,)).fetchone()
+            if row is not None:
+                from_run = series_from_run(*(None if v is None else str(v) for v in row))
+                if from_run is not None:
+                    return from_run
+    except psycopg.Error:
+        conn.rollback()  # an eda_runs the owner reshaped: the table name still names the series
+    return series_from_table_name(table)
+
+
 def publish(
     ctx: CoreContext,
     client: GrafanaClient,
@@ -109,8 +140,12 @@ def publish(
         )
         conn.rollback()
         figures, top = key_figures(conn, dashboard)
+    with ctx.server.connect_as(
+        database, user=grafana_role(username), password=reader_password, catalog_only=True
+    ) as conn:
+        series = series_of(conn, table)
     saved = client.save_dashboard(
         dashboard, folder_uid=folder_uid(username), overwrite=True, message="edabot: new results table", token=token
     )
     url = saved.url if saved.url.startswith("http") else client.base_url + saved.url
-    return Published(uid=saved.uid, url=url, template=template, figures=figures, top=top)
+    return Published(uid=saved.uid, url=url, template=template, figures=figures, top=top, series=series)

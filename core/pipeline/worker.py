@@ -200,6 +200,8 @@ def _build_dashboard(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: 
     def apply(row: Dashboard) -> None:
         row.grafana_uid, row.grafana_url = published.uid, published.url
         row.key_figures = published.as_json()
+        if not row.series_chosen:
+            row.series = published.series
 
     return apply
 

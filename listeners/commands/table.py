@@ -18,6 +18,7 @@ from listeners.commands import (
     dashboards_command,
     register_command,
     scan_command,
+    series_command,
     status_command,
     user_command,
 )
@@ -89,6 +90,13 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("scan", (), Who.REGISTERED, "scan your databases for new tables now", scan_command.scan_now),
     Command("status", (), Who.ANYONE, "your databases, datasources, channel and queue", status_command.show_status),
+    Command(
+        "series",
+        ("<table>", "<name>"),
+        Who.REGISTERED,
+        "put a table in another series than the one its name suggests",
+        series_command.choose_series,
+    ),
     Command("user show", ("[username]",), Who.SELF_OR_ADMIN, "account details", user_command.show_user),
     Command(
         "user create",

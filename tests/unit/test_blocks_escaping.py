@@ -45,6 +45,7 @@ from listeners.blocks import (
     notification_builder,
     progress_builder,
     scan_builder,
+    series_builder,
     status_builder,
     user_delete_builder,
 )
@@ -307,6 +308,12 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     ),
     "scan_builder.scan_result_text": st.builds(scan_builder.scan_result_text, scan_reports),
     "scan_builder.scan_result_blocks": st.builds(scan_builder.scan_result_blocks, scan_reports),
+    "series_builder.series_chosen_text": st.builds(
+        series_builder.series_chosen_text, hostile, st.lists(hostile, max_size=3), hostile
+    ),
+    "series_builder.series_chosen_blocks": st.builds(
+        series_builder.series_chosen_blocks, hostile, st.lists(hostile, max_size=3), hostile
+    ),
     "status_builder.status_text": st.builds(status_builder.status_text, check_lists),
     "status_builder.status_blocks": _kw(
         status_builder.status_blocks,

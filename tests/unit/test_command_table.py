@@ -19,6 +19,8 @@ EXAMPLES = {
     "[username]": "alice_1",
     "<@user>": "<@U012AB3CD|bob>",
     "<KEY>": "SLACK_CHANNEL_ID",
+    "<table>": "run_harness_2",
+    "<name>": "harness",
 }
 ROWS = [c for c in COMMANDS if c.name != "help"]
 

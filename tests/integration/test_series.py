@@ -1,0 +1,181 @@
+"""Series on real PostgreSQL: the build step records each dashboard's series (ingested runs by design,
+platform and variant from eda.eda_runs, other tables by their name's stem), and `/eda series` moves a table
+to the series its owner chooses, which a rebuild keeps."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import select
+
+from bot.app import build_web_client
+from bot.config import load_settings
+from bot.slack.notifier import SlackNotifier
+from core import registration, users
+from core.authz import Actor
+from core.context import CoreContext
+from core.db.models import AuditEntry, Credential, Dashboard
+from core.errors import InvalidInput, NotAllowed, NotFound
+from core.grafana.client import GrafanaClient
+from core.grafana.steps import GrafanaProvisioner
+from core.ingest import ingest_file
+from core.pipeline import scanner, states, worker
+from core.pipeline.machine import DashboardState
+from core.pipeline.ports import Ports, PreviewResult
+from core.secret import Secret
+from core.usecases import series as series_usecase
+from tests.conftest import owner_login
+from tests.fakes.grafana import GrafanaFake
+from tests.fakes.slack import SlackSimulator
+
+pytestmark = pytest.mark.db
+OWNER_ID = "U0SERIES1"
+CHANNEL = "C0SERIES1"
+
+
+class NoCapture:
+    """A usable preview with no image: these tests are about the rows, not the GIF."""
+
+    def preview(self, *, uid: str, token: Secret | None) -> PreviewResult:
+        return PreviewResult(None, True, [])
+
+
+@dataclasses.dataclass
+class World:
+    ctx: CoreContext
+    ports: Ports
+    name: str
+    sim: SlackSimulator
+
+
+@pytest.fixture
+def world(core_ctx: CoreContext, unique_username) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    with SlackSimulator() as sim, GrafanaFake(render_delay_ms=5) as grafana:
+        sim.add_user(OWNER_ID, name="seriesowner")
+        sim.add_channel(CHANNEL, name="series", is_member=True, members=[OWNER_ID])
+        client = GrafanaClient(grafana.base_url, grafana.token, max_attempts=1)
+        ctx = dataclasses.replace(core_ctx, grafana=GrafanaProvisioner(client, core_ctx.server), grafana_client=client)
+        name = unique_username("series")
+        registration.register(ctx, username=name, slack_user_id=OWNER_ID, actor=Actor.cli())
+        with ctx.db.session() as session:
+            owner = users.require(session, name)
+            session.add(
+                Credential(user_id=owner.id, key_name="SLACK_CHANNEL_ID", encrypted_value=ctx.cipher.encrypt(CHANNEL))
+            )
+        settings = load_settings(
+            {
+                "SLACK_BOT_TOKEN": sim.bot_token,
+                "SLACK_API_URL": sim.api_url,
+                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
+            },
+            env_file=None,
+        )
+        notifier = SlackNotifier(settings, build_web_client(settings, sim.bot_token))
+        try:
+            yield World(ctx, Ports(NoCapture(), notifier, owner="test:series"), name, sim)
+        finally:
+            client.close()
+
+
+def _run_pipeline(w: World) -> None:
+    scanner.scan(w.ctx, only_username=w.name)
+    while worker.process_due(w.ctx, w.ports, limit=10):
+        pass
+
+
+def _series(w: World) -> dict[str, tuple[str | None, str]]:
+    with w.ctx.db.session() as session:
+        rows = session.execute(select(Dashboard.table_name, Dashboard.series, Dashboard.state)).all()
+    return {table: (series, state) for table, series, state in rows}
+
+
+def _metrics_file(tmp_path: Path, name: str, *, platform: str, area: float) -> Path:
+    doc = {
+        "run__flow__design": "gcd",
+        "run__flow__platform": platform,
+        "run__flow__variant": "base",
+        "finish__design__instance__area": area,
+        "finish__timing__setup__ws": -0.05,
+    }
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_the_build_step_records_each_tables_series(world: World, tmp_path: Path) -> None:
+    with owner_login(world.ctx, world.name, "timing") as conn:
+        for table in ("run_harness_1", "run_harness_2", "aes_20261201_1200", "aes_20261202_0900"):
+            conn.execute(f'CREATE TABLE "{table}" (endpoint text, slack double precision)')
+            conn.execute(f"INSERT INTO \"{table}\" VALUES ('a', -0.5)")
+    ingested = []
+    for file, platform in (("a.json", "nangate45"), ("b.json", "nangate45"), ("c.json", "sky130hd")):
+        with owner_login(world.ctx, world.name, "qor", autocommit=False) as conn:
+            ingested.append(ingest_file(conn, _metrics_file(tmp_path, file, platform=platform, area=90)).table)
+            conn.commit()
+    assert len(set(ingested)) == 3
+
+    _run_pipeline(world)
+
+    found = _series(world)
+    assert found["run_harness_1"] == ("run_harness", DashboardState.POSTED)
+    assert found["run_harness_2"][0] == "run_harness"
+    assert found["aes_20261201_1200"][0] == found["aes_20261202_0900"][0] == "aes"
+    assert [found[t][0] for t in ingested] == ["gcd/nangate45/base", "gcd/nangate45/base", "gcd/sky130hd/base"]
+
+
+def test_a_planted_eda_runs_without_a_design_falls_back_to_the_table_name(world: World) -> None:
+    # The owner controls their database: an eda.eda_runs of their own making names no design here.
+    with owner_login(world.ctx, world.name, "qor") as conn:
+        conn.execute("CREATE SCHEMA IF NOT EXISTS eda")
+        conn.execute(
+            "CREATE TABLE eda.eda_runs (run_id int, design text, platform text, flow_variant text, run_table text)"
+        )
+        conn.execute("INSERT INTO eda.eda_runs VALUES (1, NULL, 'x', 'y', 'floor_3')")
+        conn.execute('CREATE TABLE "floor_3" (area double precision)')
+        conn.execute('INSERT INTO "floor_3" VALUES (1.5)')
+    _run_pipeline(world)
+    assert _series(world)["floor_3"] == ("floor", DashboardState.POSTED)
+
+
+def test_the_owner_chooses_a_series_and_a_rebuild_keeps_it(world: World) -> None:
+    with owner_login(world.ctx, world.name, "timing") as conn:
+        conn.execute('CREATE TABLE "harness_a" (endpoint text, slack double precision)')
+    with owner_login(world.ctx, world.name, "drc") as conn:
+        conn.execute('CREATE TABLE "harness_a" (rule text, count int)')
+    _run_pipeline(world)
+    owner = Actor(label=OWNER_ID, is_admin=False, username=world.name)
+
+    change = series_usecase.choose_series(ctx=world.ctx, actor=owner, table="harness_a", name="harness")
+    assert change.kinds == ("drc", "timing") and change.before == ("harness_a", "harness_a")
+    assert _series(world)["harness_a"][0] == "harness"
+
+    # A rebuild (e.g. after a failure) recomputes the series from the name, except where the owner chose it.
+    with world.ctx.db.session() as session:
+        for row in session.scalars(select(Dashboard).where(Dashboard.table_name == "harness_a")):
+            row.state, row.message_ts = DashboardState.DETECTED, None
+            states.release(row)
+    _run_pipeline(world)
+    with world.ctx.db.session() as session:
+        rows = session.execute(
+            select(Dashboard.series, Dashboard.series_chosen).where(Dashboard.table_name == "harness_a")
+        )
+        assert sorted(rows) == [("harness", True), ("harness", True)]
+        audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "series.choose")).one()
+        assert audit.details == {"table": "harness_a", "series": "harness"}
+
+
+def test_choosing_a_series_is_refused_clearly(world: World) -> None:
+    owner = Actor(label=OWNER_ID, is_admin=False, username=world.name)
+    with pytest.raises(NotFound, match="no dashboard for a table named"):
+        series_usecase.choose_series(ctx=world.ctx, actor=owner, table="nope", name="x")
+    with pytest.raises(InvalidInput, match="one word"):
+        series_usecase.choose_series(ctx=world.ctx, actor=owner, table="nope", name="two words")
+    with pytest.raises(NotAllowed, match="not registered"):
+        series_usecase.choose_series(
+            ctx=world.ctx, actor=Actor(label="U0NOBODY", is_admin=False, username=None), table="t", name="x"
+        )
