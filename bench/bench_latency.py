@@ -70,6 +70,22 @@ def _force_full_listings(bot: BotProcess, stop: threading.Event) -> None:
             conn.execute("UPDATE scan_state SET last_full_at = NULL")
 
 
+def _quiet_extra_users(bot: BotProcess, count: int) -> None:
+    """The extra users' template tables are new to the scanner: once recorded, mark them posted, so the measured
+    tables do not queue behind 30 N captures (fair claims would still serve them, one turn per user)."""
+    with psycopg.connect(bot.admin_url(), autocommit=True) as conn:
+        query = "SELECT count(*) FROM dashboards d JOIN users u ON u.id = d.user_id WHERE u.username LIKE 'u0%%'"
+        deadline = time.monotonic() + 600
+        while conn.execute(query).fetchone()[0] < 30 * count:  # type: ignore[index]
+            if time.monotonic() > deadline:
+                raise TimeoutError("the extra users' tables were not recorded in 10 minutes")
+            time.sleep(0.5)
+        conn.execute(
+            "UPDATE dashboards SET state = 'posted', lease_owner = NULL, lease_expires_at = NULL "
+            "WHERE user_id IN (SELECT id FROM users WHERE username LIKE 'u0%%')"
+        )
+
+
 def _posted(sim: SlackSimulator, table: str) -> bool:
     return any(
         (m.get("metadata") or {}).get("event_payload", {}).get("table") == table for m in sim.messages_in(CHANNEL_ID)
@@ -90,6 +106,12 @@ def main() -> int:
     parser.add_argument("--full-every", type=int, default=600, help="SCAN_FULL_EVERY_SECONDS (default 600)")
     parser.add_argument("--users", type=int, default=0, help="extra users with three databases each")
     parser.add_argument("--always-full", action="store_true", help="every pass lists every database")
+    parser.add_argument(
+        "--settle",
+        type=int,
+        default=20,
+        help="seconds to wait after the extra users' tables are recorded, before measuring (default 20)",
+    )
     args = parser.parse_args()
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -130,6 +152,8 @@ def main() -> int:
                 print(
                     f"  set-up: {args.users} extra users, {3 * args.users} databases in {time.monotonic() - started:.0f}s"
                 )
+                _quiet_extra_users(bot, args.users)
+                time.sleep(args.settle)
             stop_forcing = threading.Event()
             if args.always_full:
                 threading.Thread(target=_force_full_listings, args=(bot, stop_forcing), daemon=True).start()
