@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import build_web_client
 from bot.config import Settings
 from core.channels import ChannelUnavailable
+from core.comparison import message_figures
 from core.errors import EdabotError
 from core.pipeline.ports import DeferralJob, Job, NotifyError, Posted
 from listeners.blocks.channel_notice_builder import (
@@ -237,7 +238,8 @@ class SlackNotifier:
         return str(uploaded["file"]["id"])
 
     def _blocks(self, job: Job, file_id: str | None) -> list[dict[str, Any]]:
-        figures = job.figures
+        figures, top = message_figures(job.figures, job.earlier)
+        previous = job.earlier[-1].get("table") if job.earlier else None
         return notification_blocks(
             dashboard_id=job.dashboard_id,
             kind=job.kind,
@@ -246,10 +248,12 @@ class SlackNotifier:
             slack_user_id=job.slack_user_id,
             database=job.database,
             grafana_url=job.grafana_url,
-            figures=list(figures.get("figures") or []),
-            top=list(figures.get("top") or []),
+            figures=figures,
+            top=top,
             file_id=file_id,
             problems=list(job.preview.problems) if job.preview is not None else [],
+            series=job.series,
+            previous_table=str(previous) if previous is not None else None,
         )
 
     def _call(self, client: WebClient, method: str, **kwargs: Any) -> Any:

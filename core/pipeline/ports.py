@@ -46,6 +46,9 @@ class Job:
     channel: str | None
     bot_token: Secret | None
     since: datetime | None
+    # The key figures of the earlier posted runs of the same series, oldest first: the message compares with them.
+    earlier: list[dict[str, Any]] = field(default_factory=list)
+    series: str | None = None
 
 
 class Notifier(Protocol):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from core.comparison import Metric
 from core.context import CoreContext
 from core.db.provisioning import grafana_role
 from core.errors import NotFound
@@ -19,7 +22,10 @@ from core.grafana.templates import build_dashboard
 from core.secret import Secret
 from core.series import series_from_run, series_from_table_name
 
-MAX_FIGURES = 4
+# Enough for setup and hold side by side (WNS, TNS, violating paths each, and the path count).
+MAX_FIGURES = 8
+# Rules kept per DRC run: the message shows the first few; the rest tell the next run which rules are new.
+TOP_RULES = 10
 MACRO = re.compile(r"\$__\w+")
 
 
@@ -27,6 +33,12 @@ MACRO = re.compile(r"\$__\w+")
 class Figure:
     title: str
     value: str
+    number: float | None = None
+    unit: str | None = None  # the panel's Grafana unit id
+    decimals: int | None = None
+
+    def metric(self) -> Metric:
+        return Metric(self.title, self.number, self.unit, self.decimals)
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,9 @@ class Published:
             "template": self.template,
             "figures": [[f.title, f.value] for f in self.figures],
             "top": [list(t) for t in self.top],
+            # What the comparison with the series' next run reads (core/comparison.py).
+            "metrics": [f.metric().as_json() for f in self.figures],
+            "top_complete": len(self.top) < TOP_RULES,
         }
 
 
@@ -58,13 +73,21 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
 def _run_scalar(conn: psycopg.Connection, sql: str) -> Any:
     row = conn.execute(sql).fetchone()  # panel SQL is built by our templates
     return row[0] if row else None
 
 
 def key_figures(conn: psycopg.Connection, dashboard: dict[str, Any]) -> tuple[list[Figure], list[tuple[str, str]]]:
-    """The same numbers the dashboard shows: its first stat panels, and a DRC by-rule chart's top three."""
+    """The same numbers the dashboard shows: its first stat panels (with their units), and a DRC by-rule
+    chart's top rules."""
     figures: list[Figure] = []
     top: list[tuple[str, str]] = []
     for panel in dashboard.get("panels", []):
@@ -73,12 +96,32 @@ def key_figures(conn: psycopg.Connection, dashboard: dict[str, Any]) -> tuple[li
             continue  # time-range macros only mean something inside Grafana
         try:
             if panel.get("type") == "stat" and len(figures) < MAX_FIGURES:
-                figures.append(Figure(str(panel.get("title")), _format(_run_scalar(conn, sql))))
+                value = _run_scalar(conn, sql)
+                defaults = (panel.get("fieldConfig") or {}).get("defaults") or {}
+                unit, decimals = defaults.get("unit"), defaults.get("decimals")
+                figures.append(
+                    Figure(
+                        str(panel.get("title")),
+                        _format(value),
+                        _number(value),
+                        unit if isinstance(unit, str) else None,
+                        decimals if isinstance(decimals, int) else None,
+                    )
+                )
             elif panel.get("type") == "barchart" and "by rule" in str(panel.get("title", "")).lower() and not top:
-                top = [(str(r[0]), _format(r[1])) for r in conn.execute(sql).fetchmany(3)]
+                top = [(str(r[0]), _format(r[1])) for r in conn.execute(sql).fetchmany(TOP_RULES)]
         except psycopg.Error:
             conn.rollback()
-    return figures, top
+    return _without_empty_hold(figures), top
+
+
+def _without_empty_hold(figures: list[Figure]) -> list[Figure]:
+    """Figures the table has: a metric it lacks (e.g. a QoR run without fmax) reads as NULL and is left out.
+    The timing template gives every table with a path_type column its hold panels; a table without min
+    paths has no hold WNS, and its message should not list hold figures that say nothing."""
+    hold_wns = next((f for f in figures if f.title == "Hold WNS"), None)
+    no_hold = hold_wns is not None and hold_wns.number is None
+    return [f for f in figures if f.number is not None and not (no_hold and f.title.startswith("Hold "))]
 
 
 # The ingested run whose own table this is. Run with search_path pinned to pg_catalog and every name

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, select
 
 from core import credentials
 from core.context import CoreContext
@@ -108,6 +108,8 @@ class Snapshot:
     channel: str | None
     bot_token: Secret | None
     last_error: str | None
+    earlier: tuple[dict[str, Any], ...] = ()
+    series: str | None = None
 
     def job(self, preview: PreviewResult | None, *, channel: str | None, since: datetime | None) -> Job:
         return Job(
@@ -123,6 +125,8 @@ class Snapshot:
             channel=channel,
             bot_token=self.bot_token,
             since=since,
+            earlier=list(self.earlier),
+            series=self.series,
         )
 
 
@@ -148,7 +152,34 @@ def snapshot_of(ctx: CoreContext, session: Any, row: Dashboard) -> Snapshot:
         channel=channel.reveal() if channel else None,
         bot_token=secret("SLACK_BOT_TOKEN"),
         last_error=row.last_error,
+        earlier=earlier_runs(session, row),
+        series=row.series,
     )
+
+
+# How many earlier runs a message compares with (the previous one, and the best and trend before it).
+SERIES_HISTORY = 50
+
+
+def earlier_runs(session: Any, row: Dashboard) -> tuple[dict[str, Any], ...]:
+    """Key figures of the series' runs found before this one and already posted, oldest first."""
+    if row.series is None:
+        return ()
+    found = session.execute(
+        select(Dashboard.table_name, Dashboard.key_figures)
+        .where(
+            Dashboard.user_id == row.user_id,
+            Dashboard.kind == row.kind,
+            Dashboard.series == row.series,
+            Dashboard.id < row.id,
+            Dashboard.message_ts.is_not(None),
+            Dashboard.key_figures.is_not(None),
+        )
+        .order_by(Dashboard.id.desc())
+        .limit(SERIES_HISTORY)
+    ).all()
+    # The table name rides along so the message can name the run it is compared with.
+    return tuple({**figures, "table": table} for table, figures in reversed(found))
 
 
 class LeaseLost(Unavailable):

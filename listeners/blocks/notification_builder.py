@@ -4,10 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.comparison import FigureChange, RuleChange, Verdict
 from listeners.blocks.common import Block, button, clip, code, context, esc, header, mention, safe_url, section
 from listeners.ids import ActionId, MessageMetadata
 
 KIND_TITLES = {"timing": "Timing", "qor": "QoR", "drc": "DRC"}
+# The sign next to a change: green when the run got better for that metric, red when worse.
+SIGNS = {
+    Verdict.BETTER: ":large_green_circle:",
+    Verdict.WORSE: ":red_circle:",
+    Verdict.SAME: ":white_circle:",
+    Verdict.CHANGED: ":large_blue_circle:",
+}
+
+
+def figure_text(figure: FigureChange) -> str:
+    """One figure's field: title, value with unit, and its change against the previous run with its sign."""
+    text = f"*{esc(figure.title)}*\n{esc(figure.shown)}"
+    if figure.change is not None:
+        text += f"\n{SIGNS.get(figure.verdict, '')} {esc(figure.change)}".rstrip()
+    marks = [m for m, on in (("best so far", figure.best_so_far), ("first regression", figure.first_regression)) if on]
+    if marks:
+        text += " · _" + ", ".join(marks) + "_"
+    return clip(text, 2000)
+
+
+def rule_text(rule: RuleChange) -> str:
+    text = f"{code(clip(rule.rule, 60))} {esc(rule.count)}"
+    if rule.change is not None:
+        text += f" ({SIGNS.get(rule.verdict, '')} {esc(rule.change)})"
+    return text
 
 
 def notification_text(kind: str, table: str, username: str) -> str:
@@ -24,26 +50,27 @@ def notification_blocks(
     slack_user_id: str | None,
     database: str,
     grafana_url: str,
-    figures: list[list[str]],
-    top: list[list[str]],
+    figures: list[FigureChange],
+    top: list[RuleChange],
     file_id: str | None,
     problems: list[str],
+    series: str | None = None,
+    previous_table: str | None = None,
 ) -> list[Block]:
     owner = mention(slack_user_id) if slack_user_id else code(username)
     blocks: list[Block] = [
         header(f"{KIND_TITLES.get(kind, kind)}: {table}"),  # plain_text: shown literally
         section(f"New table in {owner}'s {code(database)} database."),
     ]
+    if series is not None:
+        against = f", compared with {code(previous_table)}" if previous_table is not None else ", its first run"
+        blocks.append(context(f"Series {code(series)}{against}"))
     # Figures are read from the user's own table: titles and values are user text.
-    fields = [
-        {"type": "mrkdwn", "text": clip(f"*{esc(title)}*\n{esc(value)}", 2000), "verbatim": True}
-        for title, value in figures[:8]
-    ]
+    fields = [{"type": "mrkdwn", "text": figure_text(figure), "verbatim": True} for figure in figures[:10]]
     if fields:
         blocks.append({"type": "section", "fields": fields})
     if top:
-        rules = ", ".join(f"{code(clip(str(name), 60))} ({esc(count)})" for name, count in top[:3])
-        blocks.append(section("*Top rules:* " + rules))
+        blocks.append(section("*Top rules:* " + ", ".join(rule_text(rule) for rule in top[:5])))
     if file_id:
         alt = clip(f"Preview of the {table} dashboard", 2000)  # alt_text is never parsed as mrkdwn
         blocks.append({"type": "image", "slack_file": {"id": file_id}, "alt_text": alt})

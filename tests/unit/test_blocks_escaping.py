@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import listeners.blocks
+from core.comparison import FigureChange, RuleChange, Verdict
 from core.credentials import MaskedCredential
 from core.dashboards import DashboardLine
 from core.doctor import Check
@@ -155,6 +156,19 @@ scan_reports = st.builds(
     tables=counts,
     new=st.lists(st.tuples(hostile, hostile, hostile), max_size=4),
     errors=st.lists(hostile, max_size=3),
+)
+# A figure's title and value come from the user's table (and a panel unit could carry a table's text).
+figure_changes = st.builds(
+    FigureChange,
+    title=hostile,
+    shown=hostile,
+    change=maybe_hostile,
+    verdict=st.sampled_from(list(Verdict)),
+    best_so_far=st.booleans(),
+    first_regression=st.booleans(),
+)
+rule_changes = st.builds(
+    RuleChange, rule=hostile, count=hostile, change=maybe_hostile, verdict=st.sampled_from(list(Verdict))
 )
 # Parameters that take mrkdwn are fed only what their own builders make (from hostile text).
 progress_titles = st.one_of(
@@ -292,11 +306,15 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
         slack_user_id=st.one_of(st.none(), slack_ids),
         database=hostile,
         grafana_url=urls,
-        figures=st.lists(st.lists(hostile, min_size=2, max_size=2), max_size=4),
-        top=st.lists(st.lists(hostile, min_size=2, max_size=2), max_size=3),
+        figures=st.lists(figure_changes, max_size=8),
+        top=st.lists(rule_changes, max_size=5),
         file_id=maybe_hostile,
         problems=st.lists(hostile, max_size=3),
+        series=maybe_hostile,
+        previous_table=maybe_hostile,
     ),
+    "notification_builder.figure_text": st.builds(notification_builder.figure_text, figure_changes),
+    "notification_builder.rule_text": st.builds(notification_builder.rule_text, rule_changes),
     "notification_builder.mute_text": _kw(notification_builder.mute_text, table=hostile, muted=st.booleans()),
     "notification_builder.mute_blocks": _kw(
         notification_builder.mute_blocks, table=hostile, dashboard_id=counts, muted=st.booleans()
@@ -441,14 +459,17 @@ def test_a_channel_ping_in_a_rule_name_arrives_as_text() -> None:
         slack_user_id="U0SAFE0001",
         database="alice_drc",
         grafana_url="https://grafana.test/d/abc",
-        figures=[["Total <!here>", "12"]],
-        top=[["<!channel>", "9"], ["`M1.S.1` <@U999>", "3"]],
+        figures=[FigureChange("Total <!here>", "12 count", "▲ 3", Verdict.WORSE)],
+        top=[
+            RuleChange("<!channel>", "9", None, Verdict.NEW),
+            RuleChange("`M1.S.1` <@U999>", "3", "▼ 1", Verdict.BETTER),
+        ],
         file_id=None,
         problems=[],
     )
     rendered = "\n".join(_mrkdwn_texts(blocks))
     assert "<!" not in rendered and "<@U999>" not in rendered
-    assert "`&lt;!channel&gt;` (9)" in rendered and "&lt;@U999&gt;" in rendered and "Total &lt;!here&gt;" in rendered
+    assert "`&lt;!channel&gt;` 9" in rendered and "&lt;@U999&gt;" in rendered and "Total &lt;!here&gt;" in rendered
     assert "<@U0SAFE0001>" in rendered, "the owner is still mentioned"
 
 

@@ -38,6 +38,8 @@ HEADLINES = (
     ("Worst setup slack", ("timing__setup__ws",), None, 3, p.RED_BELOW_ZERO, True),
     ("Worst hold slack", ("timing__hold__ws",), None, 3, p.RED_BELOW_ZERO, True),
     ("Route DRC errors", ("route__drc_errors",), None, 0, p.RED_FROM_ONE, False),
+    # In Hz once loaded; the slowest clock's fmax is the design's.
+    ("Fmax", ("timing__fmax",), "hertz", 0, None, True),
 )
 RUNTIME_METRICS = ("elapsed_seconds", "runtime__total")
 COMPARISONS = ("<=", ">=", "==", "<", ">")

@@ -137,6 +137,11 @@ def test_qor_figures(scratch_user: ScratchUser, loaded: dict[str, Any]) -> None:
     assert panels["Worst setup slack"].value() == approx(_latest(rows, "timing__setup__ws", worst=True))
     assert panels["Worst hold slack"].value() == approx(_latest(rows, "timing__hold__ws", worst=True))
     assert panels["Route DRC errors"].value() == 3.0
+    fmax = [r for r in rows if r["metric"] == "timing__fmax" and r["value_num"] is not None]
+    if fmax:
+        assert panels["Fmax"].value() == approx(_latest(rows, "timing__fmax", worst=True))
+    else:
+        assert panels["Fmax"].value() is None
 
     runtime = panels["Runtime per stage"]
     expected_runtime = [
