@@ -158,6 +158,20 @@ class DeferralNotice(Base):
     __table_args__ = (UniqueConstraint("user_id", "database_name", name="deferral_notices_user_database_unique"),)
 
 
+class SeriesMute(Base):
+    """A series its owner muted: new runs of it are not posted (their dashboards end in state `muted`)."""
+
+    __tablename__ = "series_mutes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    series: Mapped[str] = mapped_column(String(120))
+    muted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("user_id", "kind", "series", name="series_mutes_user_kind_series_unique"),)
+
+
 class RetainedName(Base):
     """A username whose databases were kept when its account was deleted. It stays reserved: registering it
     would hand the kept data to whoever asked first, so only an admin can restore it to a named Slack user or

@@ -1,8 +1,9 @@
-"""What the buttons on a dashboard message do: refresh its preview in place, mute or unmute it, and who
-owns it (for the permission check)."""
+"""What the buttons on a dashboard message do: refresh its preview in place, mute or unmute its series, and
+who owns it (for the permission check)."""
 
 from __future__ import annotations
 
+from core import series_mutes
 from core.context import CoreContext
 from core.db.models import Dashboard, User
 from core.errors import NotFound
@@ -10,6 +11,7 @@ from core.pipeline import states
 from core.pipeline.machine import DashboardState
 from core.pipeline.ports import Ports, Posted
 from core.pipeline.worker import Snapshot, snapshot_of
+from core.series import series_from_table_name
 
 
 def _job_for(ctx: CoreContext, dashboard_id: int) -> tuple[Snapshot, str, str]:
@@ -38,18 +40,25 @@ def refresh_preview(ctx: CoreContext, ports: Ports, dashboard_id: int) -> Posted
     return posted
 
 
-def set_muted(ctx: CoreContext, dashboard_id: int, muted: bool) -> str:
-    """Mute stops notifications for the table; unmute puts it back where it was. Returns the table name."""
+def set_muted(ctx: CoreContext, dashboard_id: int, muted: bool) -> tuple[str, str]:
+    """Mute stops notifications for the dashboard's series (its later runs are not posted) and marks this
+    run muted; unmute resumes the series and puts the run back where it was. Returns (table, series)."""
     with ctx.db.session() as session:
         row = session.get(Dashboard, dashboard_id, with_for_update=True)
         if row is None:
             raise NotFound("that dashboard no longer exists")
+        if row.series is None:
+            # Built before series existed: its name decides, as it would at its next build.
+            row.series = series_from_table_name(row.table_name)
         if muted:
             row.state = DashboardState.MUTED
-        elif row.state == DashboardState.MUTED:
-            row.state = DashboardState.POSTED if row.message_ts else DashboardState.DETECTED
+            series_mutes.mute(session, user_id=row.user_id, kind=row.kind, series=row.series)
+        else:
+            if row.state == DashboardState.MUTED:
+                row.state = DashboardState.POSTED if row.message_ts else DashboardState.DETECTED
+            series_mutes.unmute(session, user_id=row.user_id, kind=row.kind, series=row.series)
         states.release(row)
-        return row.table_name
+        return row.table_name, row.series
 
 
 def owner_of(ctx: CoreContext, dashboard_id: int) -> str | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core import credentials
+from core import credentials, series_mutes
 from core.context import CoreContext
 from core.db.models import Dashboard, User
 from core.errors import Unavailable
@@ -60,6 +60,10 @@ def take_one_step(ctx: CoreContext, ports: Ports, claim: states.Claim) -> bool:
         if row is None:
             return False
         step = states.current_step(row)
+        if _series_muted(session, row, step):
+            row.state = DashboardState.MUTED
+            states.release(row)
+            return False
         snapshot = snapshot_of(ctx, session, row)
     try:
         outcome = _run_step(ctx, ports, claim, step, snapshot)
@@ -84,6 +88,14 @@ def take_one_step(ctx: CoreContext, ports: Ports, claim: states.Claim) -> bool:
             states.release(row)
             return False
     return True
+
+
+def _series_muted(session: Any, row: Dashboard, step: DashboardState) -> bool:
+    """A built dashboard whose series its owner muted is not captured or posted: it stops in `muted`. Not
+    once a send has started, though: that one may have been posted and is reconciled first."""
+    if step is DashboardState.DETECTED or row.send_started_at is not None:
+        return False  # the series is known once the dashboard is built
+    return series_mutes.is_muted(session, user_id=row.user_id, kind=row.kind, series=row.series)
 
 
 @dataclass(frozen=True)

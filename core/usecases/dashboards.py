@@ -1,5 +1,5 @@
 """Dashboard use cases: list a user's dashboards, scan their databases now, and the message buttons
-(refresh a preview, mute or unmute a table)."""
+(refresh a preview, mute or unmute its series)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def refresh_preview(*, ctx: CoreContext, ports: Ports | None, actor: Actor, dash
     return actions.refresh_preview(ctx, ports, dashboard_id)
 
 
-def set_muted(*, ctx: CoreContext, actor: Actor, dashboard_id: int, muted: bool) -> str:
-    """Stop (or resume) notifications for the dashboard's table; returns the table name."""
+def set_muted(*, ctx: CoreContext, actor: Actor, dashboard_id: int, muted: bool) -> tuple[str, str]:
+    """Stop (or resume) notifications for the dashboard's series; returns (table, series)."""
     _require_owner_or_admin(ctx, actor, dashboard_id, "mute or unmute dashboards")
     return actions.set_muted(ctx, dashboard_id, muted)

@@ -1,4 +1,5 @@
-"""Series use cases: put a table in the series its owner chooses (`/eda series <table> <name>`)."""
+"""Series use cases: put a table in the series its owner chooses (`/eda series <table> <name>`), list the
+caller's muted series (`/eda mute`) and resume one (`/eda unmute <series>`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from core import audit, users
+from core import audit, series_mutes, users
 from core.authz import Actor, require_registered
 from core.context import CoreContext
 from core.db.models import Dashboard
@@ -46,3 +47,21 @@ def choose_series(*, ctx: CoreContext, actor: Actor, table: str, name: str) -> S
             session, actor=actor.label, action="series.choose", target_username=username, table=table, series=name
         )
         return SeriesChange(table, tuple(r.kind for r in rows), before, name)
+
+
+def list_mutes(*, ctx: CoreContext, actor: Actor) -> list[series_mutes.MutedSeries]:
+    username = require_registered(actor)
+    with ctx.db.session() as session:
+        return series_mutes.muted(session, user_id=users.require(session, username).id)
+
+
+def unmute(*, ctx: CoreContext, actor: Actor, series: str) -> list[str]:
+    """Resume the caller's series of that name (in every kind it is muted in); returns those kinds. Runs that
+    arrived while it was muted stay muted: resuming does not flood the channel with them."""
+    username = require_registered(actor)
+    with ctx.db.session() as session:
+        kinds = series_mutes.unmute(session, user_id=users.require(session, username).id, series=series)
+        if not kinds:
+            raise NotFound(f"You have no muted series named `{series}`: `/eda mute` lists them.")
+        audit.record(session, actor=actor.label, action="series.unmute", target_username=username, series=series)
+        return kinds

@@ -1,4 +1,4 @@
-"""Buttons on a dashboard message: Refresh preview, Mute, and Unmute (offered after muting)."""
+"""Buttons on a dashboard message: Refresh preview, Mute (its series), and Unmute (offered after muting)."""
 
 from __future__ import annotations
 
@@ -37,10 +37,11 @@ def _set_muted(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltC
     user_id, channel_id, dashboard_id = _target(body)
 
     def job() -> None:
-        table = dashboards.set_muted(
+        table, series = dashboards.set_muted(
             ctx=services.core, actor=services.actor(user_id), dashboard_id=dashboard_id, muted=muted
         )
-        text, blocks = mute_text(table, muted=muted), mute_blocks(table, dashboard_id, muted=muted)
+        text = mute_text(table, series, muted=muted)
+        blocks = mute_blocks(table, series, dashboard_id, muted=muted)
         ephemeral_to_user(client, user_id, channel_id, text=text, blocks=blocks)
 
     services.work.submit("changing notifications", job, dm_error_reporter(client, user_id, channel_id))

@@ -96,8 +96,11 @@ def notification_blocks(
                 {
                     **button("Mute", ActionId.MUTE_DASHBOARD, value=str(dashboard_id), style="danger"),
                     "confirm": {
-                        "title": {"type": "plain_text", "text": "Mute this table?"},
-                        "text": {"type": "plain_text", "text": f"No more notifications for {clip(table, 200)}."},
+                        "title": {"type": "plain_text", "text": "Mute this series?"},
+                        "text": {
+                            "type": "plain_text",
+                            "text": f"No more notifications for the runs of {clip(series or table, 200)}.",
+                        },
                         "confirm": {"type": "plain_text", "text": "Mute"},
                         "deny": {"type": "plain_text", "text": "Cancel"},
                     },
@@ -116,14 +119,17 @@ def notification_metadata(dashboard_id: int, username: str, table: str) -> dict[
     }
 
 
-def mute_text(table: str, *, muted: bool) -> str:
+def mute_text(table: str, series: str, *, muted: bool) -> str:
     if muted:
-        return f"Muted {code(table)}: no more notifications for it. Changed your mind? Press Unmute."
-    return f"Unmuted {code(table)}: notifications for it are back on."
+        return (
+            f"Muted series {code(series)} (from {code(table)}): its later runs will not be posted. "
+            "Changed your mind? Press Unmute."
+        )
+    return f"Unmuted series {code(series)}: its next runs are posted again."
 
 
-def mute_blocks(table: str, dashboard_id: int, *, muted: bool) -> list[Block]:
-    blocks: list[Block] = [section(mute_text(table, muted=muted))]
+def mute_blocks(table: str, series: str, dashboard_id: int, *, muted: bool) -> list[Block]:
+    blocks: list[Block] = [section(mute_text(table, series, muted=muted))]
     if muted:
         unmute = button("Unmute", ActionId.UNMUTE_DASHBOARD, value=str(dashboard_id))
         blocks.append({"type": "actions", "elements": [unmute]})

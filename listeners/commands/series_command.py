@@ -1,9 +1,16 @@
-"""`/eda series <table> <name>`: put one of the caller's tables in another series."""
+"""`/eda series <table> <name>`, `/eda mute` and `/eda unmute <series>`: the caller's series."""
 
 from __future__ import annotations
 
 from core.usecases import series
-from listeners.blocks.series_builder import series_chosen_blocks, series_chosen_text
+from listeners.blocks.common import section
+from listeners.blocks.series_builder import (
+    mutes_blocks,
+    mutes_text,
+    series_chosen_blocks,
+    series_chosen_text,
+    unmuted_text,
+)
 from listeners.commands.request import CommandRequest
 
 
@@ -19,3 +26,22 @@ def choose_series(req: CommandRequest) -> None:
         )
 
     req.in_background("moving the table to another series", job)
+
+
+def list_mutes(req: CommandRequest) -> None:
+    def job() -> None:
+        mutes = series.list_mutes(ctx=req.services.core, actor=req.actor())
+        req.answer(mutes_text(mutes, req.command), mutes_blocks(mutes, req.command))
+
+    req.in_background("listing your muted series", job)
+
+
+def unmute(req: CommandRequest) -> None:
+    name = req.args[0]
+
+    def job() -> None:
+        kinds = series.unmute(ctx=req.services.core, actor=req.actor(), series=name)
+        text = unmuted_text(name, kinds)
+        req.answer(text, [section(text)])
+
+    req.in_background("resuming the series", job)

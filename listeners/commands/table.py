@@ -97,6 +97,10 @@ COMMANDS: tuple[Command, ...] = (
         "put a table in another series than the one its name suggests",
         series_command.choose_series,
     ),
+    Command("mute", (), Who.REGISTERED, "your muted series (the Mute button mutes one)", series_command.list_mutes),
+    Command(
+        "unmute", ("<series>",), Who.REGISTERED, "post the new runs of a muted series again", series_command.unmute
+    ),
     Command("user show", ("[username]",), Who.SELF_OR_ADMIN, "account details", user_command.show_user),
     Command(
         "user create",

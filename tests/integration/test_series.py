@@ -28,6 +28,7 @@ from core.pipeline import scanner, states, worker
 from core.pipeline.machine import DashboardState
 from core.pipeline.ports import Ports, PreviewResult
 from core.secret import Secret
+from core.usecases import dashboards as dashboard_usecase
 from core.usecases import series as series_usecase
 from tests.conftest import owner_login
 from tests.fakes.grafana import GrafanaFake
@@ -255,3 +256,34 @@ def test_a_drc_run_shows_its_total_and_top_rules_with_their_change(world: World)
     assert "`M2.W` 3 (:red_circle: new rule)" in rules
     assert "`M1.S.1` 1 (:large_green_circle: ▼ 3)" in rules
     assert "`V1.EN` 2 (:white_circle: no change)" in rules
+
+
+def test_a_muted_series_posts_no_later_runs_until_it_is_unmuted(world: World) -> None:
+    _add_timing_run(world, "soc_1", [("max", -0.1)])
+    _run_pipeline(world)
+    with world.ctx.db.session() as session:
+        first_id = session.scalars(select(Dashboard.id).where(Dashboard.table_name == "soc_1")).one()
+    owner = Actor(label=OWNER_ID, is_admin=False, username=world.name)
+    assert dashboard_usecase.set_muted(ctx=world.ctx, actor=owner, dashboard_id=first_id, muted=True) == (
+        "soc_1",
+        "soc",
+    )
+    _add_timing_run(world, "soc_2", [("max", -0.2)])
+    _add_timing_run(world, "gpu_1", [("max", -0.2)])  # another series is not affected
+    _run_pipeline(world)
+    found = _series(world)
+    assert found["soc_2"] == ("soc", DashboardState.MUTED)
+    assert found["gpu_1"] == ("gpu", DashboardState.POSTED)
+    assert [m["metadata"]["event_payload"]["table"] for m in world.sim.messages_in(CHANNEL)] == ["soc_1", "gpu_1"]
+    assert [(m.kind, m.series) for m in series_usecase.list_mutes(ctx=world.ctx, actor=owner)] == [("timing", "soc")]
+
+    assert series_usecase.unmute(ctx=world.ctx, actor=owner, series="soc") == ["timing"]
+    _add_timing_run(world, "soc_3", [("max", -0.05)])
+    _run_pipeline(world)
+    found = _series(world)
+    assert found["soc_2"][1] == DashboardState.MUTED, "runs that arrived while muted stay muted"
+    assert found["soc_3"] == ("soc", DashboardState.POSTED)
+    tables = [m["metadata"]["event_payload"]["table"] for m in world.sim.messages_in(CHANNEL)]
+    assert tables == ["soc_1", "gpu_1", "soc_3"]
+    with pytest.raises(NotFound, match="no muted series"):
+        series_usecase.unmute(ctx=world.ctx, actor=owner, series="soc")

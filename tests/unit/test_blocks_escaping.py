@@ -34,6 +34,7 @@ from core.errors import EdabotError
 from core.pipeline.scanner import ScanReport
 from core.registration import Progress, Registered, Step, StepState
 from core.secret import Secret, mask
+from core.series_mutes import MutedSeries
 from core.users import UserSummary
 from listeners.blocks import (
     account_builder,
@@ -166,6 +167,9 @@ figure_changes = st.builds(
     verdict=st.sampled_from(list(Verdict)),
     best_so_far=st.booleans(),
     first_regression=st.booleans(),
+)
+muted_series = st.builds(
+    MutedSeries, kind=hostile, series=hostile, muted_at=st.just(datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
 )
 rule_changes = st.builds(
     RuleChange, rule=hostile, count=hostile, change=maybe_hostile, verdict=st.sampled_from(list(Verdict))
@@ -315,10 +319,15 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     ),
     "notification_builder.figure_text": st.builds(notification_builder.figure_text, figure_changes),
     "notification_builder.rule_text": st.builds(notification_builder.rule_text, rule_changes),
-    "notification_builder.mute_text": _kw(notification_builder.mute_text, table=hostile, muted=st.booleans()),
-    "notification_builder.mute_blocks": _kw(
-        notification_builder.mute_blocks, table=hostile, dashboard_id=counts, muted=st.booleans()
+    "notification_builder.mute_text": _kw(
+        notification_builder.mute_text, table=hostile, series=hostile, muted=st.booleans()
     ),
+    "notification_builder.mute_blocks": _kw(
+        notification_builder.mute_blocks, table=hostile, series=hostile, dashboard_id=counts, muted=st.booleans()
+    ),
+    "series_builder.mutes_text": st.builds(series_builder.mutes_text, st.lists(muted_series, max_size=4), hostile),
+    "series_builder.mutes_blocks": st.builds(series_builder.mutes_blocks, st.lists(muted_series, max_size=4), hostile),
+    "series_builder.unmuted_text": st.builds(series_builder.unmuted_text, hostile, st.lists(hostile, max_size=3)),
     "progress_builder.progress_lines": st.builds(progress_builder.progress_lines, progresses),
     "progress_builder.progress_blocks": st.builds(progress_builder.progress_blocks, progress_titles, progresses),
     "progress_builder.failure_blocks": st.builds(

@@ -21,6 +21,7 @@ EXAMPLES = {
     "<KEY>": "SLACK_CHANNEL_ID",
     "<table>": "run_harness_2",
     "<name>": "harness",
+    "<series>": "gcd/nangate45/base",
 }
 ROWS = [c for c in COMMANDS if c.name != "help"]
 
