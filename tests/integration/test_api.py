@@ -26,7 +26,6 @@ from sqlalchemy import text
 from bot.api.app import ApiLimits, build_api
 from bot.api.server import ApiServer, ApiServerError
 from bot.config import load_settings
-from listeners.services import Services
 from bot.work import BackgroundWork
 from core import credentials, registration, users
 from core.authz import Actor
@@ -40,6 +39,7 @@ from core.db.urls import with_database
 from core.errors import DatabaseUnavailable, Invalid, NotEdabots, Refusal
 from core.ingest import ReportParseError
 from core.secret import Secret
+from listeners.services import Services
 from tests.conftest import _drop_edabot_objects, shared_path
 
 pytestmark = pytest.mark.db
