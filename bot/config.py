@@ -7,6 +7,7 @@ them all and exit with code 2, instead of a traceback on the first one.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from urllib.parse import urlparse
 from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 
+from core.comparison import DEFAULT_THRESHOLDS
 from core.errors import Refusal
 from core.secret import Secret
 
@@ -82,6 +84,8 @@ class Settings:
     log_file: Path
     log_level: str
     warnings: tuple[str, ...] = field(default=())
+    # REGRESSION_THRESHOLDS: how much worse a later run of a series must be to be broadcast to the channel.
+    regression_thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
 
     def missing_for_run(self) -> list[str]:
         """`edabot run` needs both Slack tokens; other commands do not."""
@@ -202,6 +206,27 @@ def _credentials_keys(r: _Reader, data_dir: Path) -> tuple[tuple[Secret, ...], b
     return tuple(keys), False, warnings
 
 
+def _thresholds(r: _Reader) -> dict[str, float]:
+    """`wns=0.01,drc=1`: the keys named replace their defaults, the others keep them."""
+    thresholds = dict(DEFAULT_THRESHOLDS)
+    raw = r.text("REGRESSION_THRESHOLDS")
+    for part in (p.strip() for p in (raw or "").split(",") if p.strip()):
+        key, _, value = part.partition("=")
+        key = key.strip().lower()
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if key not in DEFAULT_THRESHOLDS or not math.isfinite(number) or number < 0:
+            r.problems.append(
+                f"REGRESSION_THRESHOLDS entry {part!r} must be KEY=NUMBER (>= 0) with KEY one of "
+                + ", ".join(DEFAULT_THRESHOLDS)
+            )
+            continue
+        thresholds[key] = number
+    return thresholds
+
+
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
     r = _Reader(_read_env(env_file, os.environ if environ is None else environ))
 
@@ -273,6 +298,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         log_file=Path(r.text("LOG_FILE", "logs/app.log") or "logs/app.log"),
         log_level=log_level,
         warnings=tuple(key_warnings),
+        regression_thresholds=_thresholds(r),
     )
     if r.problems:
         raise SettingsError(r.problems)

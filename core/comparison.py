@@ -66,6 +66,8 @@ class FigureChange:
     verdict: Verdict
     best_so_far: bool = False
     first_regression: bool = False
+    value: float | None = None
+    previous: float | None = None
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,11 @@ def compare(current: Sequence[Metric], earlier: Sequence[Sequence[Metric]]) -> l
         before = _value_in(earlier[-2], metric.title) if len(earlier) >= 2 else None
         first = verdict is Verdict.WORSE and (before is None or _verdict(sense, previous - before) is not Verdict.WORSE)
         change = None if delta == 0 else _delta_text(metric, delta)
-        changes.append(FigureChange(metric.title, show(metric), change or "no change", verdict, best, first))
+        changes.append(
+            FigureChange(
+                metric.title, show(metric), change or "no change", verdict, best, first, metric.value, previous
+            )
+        )
     return changes
 
 
@@ -257,3 +263,74 @@ def message_figures(
     )
     complete = bool(previous.get("top_complete")) if previous else False
     return changes, compare_rules(top, previous_top, complete=complete)
+
+
+# REGRESSION_THRESHOLDS keys: how much worse than the previous run a figure must get for a thread reply to be
+# broadcast to the channel. wns/tns in ns, violations and drc in counts, area and power in percent.
+DEFAULT_THRESHOLDS: dict[str, float] = {
+    "wns": 0.01,
+    "tns": 0.1,
+    "violations": 1,
+    "drc": 1,
+    "area": 5,
+    "power": 5,
+}
+
+
+def _threshold_key(title: str) -> str | None:
+    lowered = title.lower()
+    if "total violations" in lowered or "drc" in lowered:
+        return "drc"
+    if "violat" in lowered:
+        return "violations"
+    if "tns" in lowered:
+        return "tns"
+    if "wns" in lowered or "slack" in lowered:
+        return "wns"
+    if "area" in lowered:
+        return "area"
+    if "power" in lowered:
+        return "power"
+    return None
+
+
+def regressions(changes: Sequence[FigureChange], thresholds: dict[str, float]) -> list[str]:
+    """The titles of the figures that got worse than the previous run by at least their threshold."""
+    found = []
+    for change in changes:
+        key = _threshold_key(change.title)
+        if change.verdict is not Verdict.WORSE or key is None or change.value is None or change.previous is None:
+            continue
+        limit = thresholds.get(key, DEFAULT_THRESHOLDS[key])
+        size = abs(change.value - change.previous)
+        if key in ("area", "power"):
+            size = size / abs(change.previous) * 100 if change.previous else math.inf
+        if size >= limit:
+            found.append(change.title)
+    return found
+
+
+SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """Unicode blocks, one per value, oldest first, scaled between the lowest and highest."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return SPARK_BLOCKS[len(SPARK_BLOCKS) // 2] * len(values)
+    top = len(SPARK_BLOCKS) - 1
+    return "".join(SPARK_BLOCKS[round((v - low) / (high - low) * top)] for v in values)
+
+
+def wns_trend(runs: Sequence[dict[str, Any]], *, last: int = 12) -> list[float]:
+    """The WNS (setup WNS, or worst setup slack) of each stored run that has one, oldest first."""
+    values = []
+    for run in runs:
+        for metric in _metrics(run):
+            lowered = metric.title.lower()
+            if metric.value is not None and ("setup wns" in lowered or lowered in ("wns", "worst setup slack")):
+                values.append(metric.value)
+                break
+    return values[-last:]

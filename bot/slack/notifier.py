@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import build_web_client
 from bot.config import Settings
 from core.channels import ChannelUnavailable
-from core.comparison import message_figures
+from core.comparison import message_figures, regressions, sparkline, wns_trend
 from core.errors import EdabotError
 from core.pipeline.ports import DeferralJob, Job, NotifyError, Posted
 from listeners.blocks.channel_notice_builder import (
@@ -93,8 +93,42 @@ class SlackNotifier:
         return _Target(self._dm(job.slack_user_id), self._default, reason)
 
     def find_posted(self, job: Job) -> Posted | None:
-        """Look in the owner's channel, then in their DM (where a post goes when they have left the channel)."""
+        """Look in the owner's channel, then in their DM (where a post goes when they have left the channel);
+        a later run of a series in its thread."""
+        if job.thread is not None:
+            return self._find_reply(job, job.thread)
         return self._find(job, MessageMetadata.DASHBOARD_EVENT, "dashboard_id", job.dashboard_id)
+
+    def _find_reply(self, job: Job, thread: Posted) -> Posted | None:
+        client = self._thread_client(job, thread)
+        oldest = (job.since.timestamp() - HISTORY_SLACK_S) if job.since else 0
+        cursor: str | None = None
+        for _ in range(20):  # bounded, like the channel history
+            page = self._call(
+                client,
+                "conversations_replies",
+                channel=thread.channel,
+                ts=thread.ts,
+                oldest=f"{oldest:.6f}",
+                include_all_metadata=True,
+                limit=200,
+                cursor=cursor,
+            )
+            for message in page.get("messages", []):
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == MessageMetadata.DASHBOARD_EVENT and payload.get("dashboard_id") == (
+                    job.dashboard_id
+                ):
+                    return Posted(channel=thread.channel, ts=str(message["ts"]), file_id=None)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return None
+
+    def _thread_client(self, job: Job, thread: Posted) -> WebClient:
+        # The parent went where the first run went: the owner's channel (their token) or, redirected, the DM.
+        return self._client(job) if thread.channel in (job.channel, self._settings.slack_channel_id) else self._default
 
     def _find(self, job: Job | DeferralJob, event_type: str, key: str, value: int) -> Posted | None:
         places = [(self._channel(job), self._client(job))]
@@ -140,6 +174,8 @@ class SlackNotifier:
         return None
 
     def post(self, job: Job) -> Posted:
+        if job.thread is not None:
+            return self._post_reply(job, job.thread)
         target = self._target(job)
         file_id = self._upload(job, target.client)
         text = notification_text(job.kind, job.table, job.username)
@@ -157,6 +193,43 @@ class SlackNotifier:
             unfurl_links=False,
         )
         return Posted(channel=str(posted["channel"]), ts=str(posted["ts"]), file_id=file_id)
+
+    def _post_reply(self, job: Job, thread: Posted) -> Posted:
+        """A later run of a series, in the thread of its first message; also in the channel when it regressed."""
+        client = self._thread_client(job, thread)
+        file_id = self._upload(job, client)
+        figures, _ = message_figures(job.figures, job.earlier)
+        regressed = regressions(figures, self._settings.regression_thresholds)
+        posted = self._call(
+            client,
+            "chat_postMessage",
+            channel=thread.channel,
+            thread_ts=thread.ts,
+            reply_broadcast=bool(regressed),
+            blocks=self._blocks(job, file_id, regressed=regressed),
+            text=notification_text(job.kind, job.table, job.username),
+            metadata=notification_metadata(job.dashboard_id, job.username, job.table),
+            unfurl_links=False,
+        )
+        return Posted(channel=str(posted["channel"]), ts=str(posted["ts"]), file_id=file_id)
+
+    def update_parent(self, job: Job, reply: Posted) -> None:
+        """The series' first message, edited to show this (latest) run and the WNS trend. Its metadata keeps
+        naming the first run, so a lookup for any other run never finds it."""
+        thread = job.thread
+        if thread is None or job.parent_id is None:
+            return
+        trend = wns_trend([*job.earlier, job.figures])
+        blocks = self._blocks(job, reply.file_id, latest_of=len(job.earlier) + 1, trend=sparkline(trend))
+        self._call(
+            self._thread_client(job, thread),
+            "chat_update",
+            channel=thread.channel,
+            ts=thread.ts,
+            blocks=blocks,
+            text=notification_text(job.kind, job.table, job.username),
+            metadata=notification_metadata(job.parent_id, job.username, job.parent_table or job.table),
+        )
 
     def replace(self, job: Job, posted: Posted) -> Posted:
         """The same message, with a new preview (chat.update keeps its place in the channel)."""
@@ -237,7 +310,15 @@ class SlackNotifier:
         )
         return str(uploaded["file"]["id"])
 
-    def _blocks(self, job: Job, file_id: str | None) -> list[dict[str, Any]]:
+    def _blocks(
+        self,
+        job: Job,
+        file_id: str | None,
+        *,
+        regressed: list[str] | None = None,
+        latest_of: int | None = None,
+        trend: str | None = None,
+    ) -> list[dict[str, Any]]:
         figures, top = message_figures(job.figures, job.earlier)
         previous = job.earlier[-1].get("table") if job.earlier else None
         return notification_blocks(
@@ -254,6 +335,9 @@ class SlackNotifier:
             problems=list(job.preview.problems) if job.preview is not None else [],
             series=job.series,
             previous_table=str(previous) if previous is not None else None,
+            regressed=regressed or [],
+            latest_of=latest_of,
+            trend=trend,
         )
 
     def _call(self, client: WebClient, method: str, **kwargs: Any) -> Any:

@@ -115,6 +115,8 @@ class Dashboard(Base):
     # kind it names the series; `series_chosen` means the owner set it with `/eda series`, so a rebuild keeps it.
     series: Mapped[str | None] = mapped_column(String(120))
     series_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # A later run of a series is a reply in the thread of the series' first message: that message's ts.
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
     # When the row entered the pipeline (NULL while deferred): the hourly quota counts these.
     admitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

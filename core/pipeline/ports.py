@@ -49,6 +49,12 @@ class Job:
     # The key figures of the earlier posted runs of the same series, oldest first: the message compares with them.
     earlier: list[dict[str, Any]] = field(default_factory=list)
     series: str | None = None
+    # A later run of a series replies in the thread of its first message, and updates that message in place
+    # (unless a newer run of the series has already been posted: then that one keeps the parent current).
+    thread: Posted | None = None
+    parent_id: int | None = None
+    parent_table: str | None = None
+    update_parent: bool = False
 
 
 class Notifier(Protocol):
@@ -57,6 +63,8 @@ class Notifier(Protocol):
     def post(self, job: Job) -> Posted: ...
 
     def replace(self, job: Job, posted: Posted) -> Posted: ...
+
+    def update_parent(self, job: Job, reply: Posted) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from core.errors import Unavailable
 from core.grafana.errors import GrafanaError
 from core.pipeline import states
 from core.pipeline.machine import STOP_STATES, DashboardState
-from core.pipeline.ports import Job, NotifyError, Ports, PreviewResult
+from core.pipeline.ports import Job, NotifyError, Ports, Posted, PreviewResult
 from core.pipeline.publish import Published, TableGone, publish
 from core.secret import Secret
 
@@ -122,6 +122,10 @@ class Snapshot:
     last_error: str | None
     earlier: tuple[dict[str, Any], ...] = ()
     series: str | None = None
+    thread: Posted | None = None
+    parent_id: int | None = None
+    parent_table: str | None = None
+    newest: bool = True
 
     def job(self, preview: PreviewResult | None, *, channel: str | None, since: datetime | None) -> Job:
         return Job(
@@ -139,6 +143,10 @@ class Snapshot:
             since=since,
             earlier=list(self.earlier),
             series=self.series,
+            thread=self.thread,
+            parent_id=self.parent_id,
+            parent_table=self.parent_table,
+            update_parent=self.thread is not None and self.newest,
         )
 
 
@@ -166,7 +174,43 @@ def snapshot_of(ctx: CoreContext, session: Any, row: Dashboard) -> Snapshot:
         last_error=row.last_error,
         earlier=earlier_runs(session, row),
         series=row.series,
+        **thread_of(session, row),
     )
+
+
+def thread_of(session: Any, row: Dashboard) -> dict[str, Any]:
+    """Where a run of a series goes: the thread of the series' first posted top-level message, if any
+    earlier run has one; and whether this is the newest run posted there (it then updates the parent)."""
+    if row.series is None:
+        return {}
+    same_series = (
+        Dashboard.user_id == row.user_id,
+        Dashboard.kind == row.kind,
+        Dashboard.series == row.series,
+        Dashboard.message_ts.is_not(None),
+    )
+    if row.thread_ts is not None and row.slack_channel is not None:
+        parent = session.execute(
+            select(Dashboard.id, Dashboard.slack_channel, Dashboard.message_ts, Dashboard.table_name).where(
+                *same_series, Dashboard.message_ts == row.thread_ts
+            )
+        ).first()
+    else:
+        parent = session.execute(
+            select(Dashboard.id, Dashboard.slack_channel, Dashboard.message_ts, Dashboard.table_name)
+            .where(*same_series, Dashboard.id < row.id, Dashboard.thread_ts.is_(None))
+            .order_by(Dashboard.id)
+            .limit(1)
+        ).first()
+    if parent is None or parent.slack_channel is None or parent.message_ts is None:
+        return {}
+    newer = session.scalar(select(Dashboard.id).where(*same_series, Dashboard.id > row.id).limit(1))
+    return {
+        "thread": Posted(channel=parent.slack_channel, ts=parent.message_ts, file_id=None),
+        "parent_id": parent.id,
+        "parent_table": parent.table_name,
+        "newest": newer is None,
+    }
 
 
 # How many earlier runs a message compares with (the previous one, and the best and trend before it).
@@ -277,9 +321,13 @@ def _send(ctx: CoreContext, ports: Ports, claim: states.Claim, snap: Snapshot) -
                 raise LeaseLost
             row.send_started_at = func.now()
         posted = ports.notifier.post(job)
+    if job.update_parent:
+        # After the reply, found or sent: a crash before this line finds the reply and updates the parent then.
+        ports.notifier.update_parent(job, posted)
 
     def apply(row: Dashboard) -> None:
         row.slack_channel, row.message_ts, row.slack_file_id = posted.channel, posted.ts, posted.file_id
+        row.thread_ts = job.thread.ts if job.thread is not None else None
         row.slack_sent_at = func.now()
 
     return apply

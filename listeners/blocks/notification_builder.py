@@ -56,12 +56,24 @@ def notification_blocks(
     problems: list[str],
     series: str | None = None,
     previous_table: str | None = None,
+    regressed: list[str] | None = None,
+    latest_of: int | None = None,
+    trend: str | None = None,
 ) -> list[Block]:
+    """`latest_of` and `trend` make it a series' parent message showing its latest run (of that many) and the
+    WNS sparkline; `regressed` names the figures that got worse beyond REGRESSION_THRESHOLDS."""
     owner = mention(slack_user_id) if slack_user_id else code(username)
     blocks: list[Block] = [
         header(f"{KIND_TITLES.get(kind, kind)}: {table}"),  # plain_text: shown literally
         section(f"New table in {owner}'s {code(database)} database."),
     ]
+    if latest_of is not None:
+        line = f"Latest of {latest_of} runs of series {code(series or table)}; earlier runs are in the thread."
+        if trend:
+            line += f"\nWNS trend: {esc(trend)}"
+        blocks[1] = section(line)
+    if regressed:
+        blocks.append(section(":rotating_light: *Regressed:* " + esc(", ".join(regressed))))
     if series is not None:
         against = f", compared with {code(previous_table)}" if previous_table is not None else ", its first run"
         blocks.append(context(f"Series {code(series)}{against}"))

@@ -202,10 +202,11 @@ def _add_timing_run(w: World, table: str, paths: list[tuple[str, float]]) -> Non
 def test_a_later_run_shows_hold_next_to_setup_with_units_and_its_change(world: World) -> None:
     _add_timing_run(world, "cpu_1", [("max", -0.100), ("max", 0.2), ("min", -0.010), ("min", 0.05)])
     _run_pipeline(world)
+    (first,) = world.sim.messages_in(CHANNEL)  # as first posted: the parent is later edited to the latest run
     _add_timing_run(world, "cpu_2", [("max", -0.150), ("max", -0.05), ("min", 0.02)])
     _run_pipeline(world)
 
-    first, second = world.sim.messages_in(CHANNEL)
+    _, second = world.sim.messages_in(CHANNEL)
     before, after = _fields(first), _fields(second)
     # The first run of the series: values with units, hold next to setup, nothing to compare with.
     assert before["Setup WNS"] == "-0.100 ns" and before["Hold WNS"] == "-0.010 ns"
@@ -245,10 +246,11 @@ def _add_drc_run(w: World, table: str, rules: dict[str, int]) -> None:
 def test_a_drc_run_shows_its_total_and_top_rules_with_their_change(world: World) -> None:
     _add_drc_run(world, "chip_drc_1", {"M1.S.1": 4, "V1.EN": 2})
     _run_pipeline(world)
+    (first,) = world.sim.messages_in(CHANNEL)
     _add_drc_run(world, "chip_drc_2", {"M1.S.1": 1, "V1.EN": 2, "M2.W": 3})
     _run_pipeline(world)
 
-    first, second = world.sim.messages_in(CHANNEL)
+    _, second = world.sim.messages_in(CHANNEL)
     assert _fields(first)["Total violations"] == "6 count"
     # 6 -> 6 in total, but the mix changed: M1.S.1 4 -> 1, V1.EN unchanged, M2.W new.
     assert _fields(second)["Total violations"] == "6 count\n:white_circle: no change"
@@ -287,3 +289,83 @@ def test_a_muted_series_posts_no_later_runs_until_it_is_unmuted(world: World) ->
     assert tables == ["soc_1", "gpu_1", "soc_3"]
     with pytest.raises(NotFound, match="no muted series"):
         series_usecase.unmute(ctx=world.ctx, actor=owner, series="soc")
+
+
+def _thread_rows(w: World, prefix: str) -> list[tuple[str, str | None, str | None]]:
+    with w.ctx.db.session() as session:
+        rows = session.execute(
+            select(Dashboard.table_name, Dashboard.message_ts, Dashboard.thread_ts)
+            .where(Dashboard.table_name.startswith(prefix))
+            .order_by(Dashboard.id)
+        ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_later_runs_reply_in_the_first_runs_thread_and_the_parent_shows_the_latest(world: World) -> None:
+    _add_timing_run(world, "riscv_1", [("max", -0.100)])
+    _run_pipeline(world)
+    _add_timing_run(world, "riscv_2", [("max", -0.095)])  # 5 ps better: a quiet reply
+    _run_pipeline(world)
+    _add_timing_run(world, "riscv_3", [("max", -0.200)])  # 105 ps worse than run 2: broadcast
+    _run_pipeline(world)
+
+    rows = _thread_rows(world, "riscv_")
+    parent_ts = rows[0][1]
+    assert rows[0][2] is None and [r[2] for r in rows[1:]] == [parent_ts, parent_ts]
+    messages = world.sim.messages_in(CHANNEL)
+    assert len(messages) == 3, "one parent and two replies, each posted once"
+    parent, quiet, loud = messages
+    assert parent["ts"] == parent_ts and quiet["thread_ts"] == parent_ts and loud["thread_ts"] == parent_ts
+    assert quiet.get("subtype") != "thread_broadcast"
+    assert loud.get("subtype") == "thread_broadcast", "a regression beyond the threshold reaches the channel"
+    assert "*Regressed:* Setup WNS" in json.dumps(loud["blocks"], ensure_ascii=False)
+    assert _fields(loud)["Setup WNS"] == "-0.200 ns\n:red_circle: ▼ 105.0 ps · _first regression_"
+    assert _fields(quiet)["Setup WNS"] == "-0.095 ns\n:large_green_circle: ▲ 5.0 ps · _best so far_"
+    # The parent, edited in place: the latest run, its figures and the WNS trend over the three runs.
+    shown = json.dumps(parent["blocks"], ensure_ascii=False)
+    assert parent["blocks"][0]["text"]["text"] == "Timing: riscv_3"
+    assert "Latest of 3 runs" in shown and "WNS trend: ██▁" in shown
+    assert _fields(parent)["Setup WNS"].startswith("-0.200 ns")
+    assert parent["metadata"]["event_payload"]["table"] == "riscv_1"
+    world.sim.assert_no_violations()
+
+
+def test_a_crash_between_the_reply_and_the_parent_update_leaves_one_reply_and_a_current_parent(world: World) -> None:
+    _add_timing_run(world, "dsp_1", [("max", -0.100)])
+    _run_pipeline(world)
+    _add_timing_run(world, "dsp_2", [("max", -0.050)])
+    # The reply is accepted, then the parent update gets no answer: the step fails after the send.
+    world.sim.inject("chat.update", error="fatal_error", times=1)
+    scanner.scan(world.ctx, only_username=world.name)
+    worker.process_due(world.ctx, world.ports, limit=10)
+    assert len(world.sim.messages_in(CHANNEL)) == 2
+    with world.ctx.db.session() as session:
+        row = session.scalars(select(Dashboard).where(Dashboard.table_name == "dsp_2")).one()
+        assert row.message_ts is None and row.send_started_at is not None, "the send may have happened"
+        row.next_attempt_at = row.created_at  # retry now rather than after the backoff
+    _run_pipeline(world)
+
+    parent, reply = world.sim.messages_in(CHANNEL)
+    assert reply["thread_ts"] == parent["ts"], "found again by its metadata, not posted twice"
+    assert parent["blocks"][0]["text"]["text"] == "Timing: dsp_2"
+    rows = _thread_rows(world, "dsp_")
+    assert rows[1] == ("dsp_2", reply["ts"], parent["ts"])
+
+
+def test_a_reply_slack_took_without_answering_is_found_in_the_thread_not_posted_again(world: World) -> None:
+    _add_timing_run(world, "mac_1", [("max", -0.100)])
+    _run_pipeline(world)
+    _add_timing_run(world, "mac_2", [("max", -0.120)])
+    world.sim.inject("chat.postMessage", drop_after_accept=True, times=1)
+    scanner.scan(world.ctx, only_username=world.name)
+    worker.process_due(world.ctx, world.ports, limit=10)
+    with world.ctx.db.session() as session:
+        row = session.scalars(select(Dashboard).where(Dashboard.table_name == "mac_2")).one()
+        assert row.message_ts is None and row.send_started_at is not None
+        row.next_attempt_at = row.created_at
+    _run_pipeline(world)
+
+    parent, reply = world.sim.messages_in(CHANNEL)
+    assert reply["thread_ts"] == parent["ts"] and reply["metadata"]["event_payload"]["table"] == "mac_2"
+    assert parent["blocks"][0]["text"]["text"] == "Timing: mac_2", "the parent was updated after the lookup"
+    assert _thread_rows(world, "mac_")[1] == ("mac_2", reply["ts"], parent["ts"])

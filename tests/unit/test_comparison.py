@@ -144,3 +144,24 @@ def test_stored_figures_are_compared_and_old_rows_still_show_their_text() -> Non
     assert _by_title(figures)["Setup WNS"].change == "▼ 100.0 ps"
     old, _ = message_figures({"figures": [["WNS", "-0.1"]], "top": [["M1", "3"]]}, [])
     assert old == [FigureChange("WNS", "-0.1", None, Verdict.NEW)]
+
+
+def test_sparkline_scales_between_the_lowest_and_highest_run() -> None:
+    from core.comparison import sparkline
+
+    assert sparkline([]) == ""
+    assert sparkline([-0.1, -0.1]) == "▅▅", "a flat trend sits mid-height"
+    assert sparkline([-0.2, -0.15, -0.1, 0.0]) == "▁▃▅█"  # 0, 1.75, 3.5, 7 of 7 steps, rounded
+
+
+def test_a_regression_is_broadcast_only_beyond_its_threshold() -> None:
+    from core.comparison import DEFAULT_THRESHOLDS, regressions
+
+    previous = [[*_run(-0.1, -1.0, 3), Metric("Area", 1000.0, "suffix:µm²", 2)]]
+    small = compare([*_run(-0.105, -1.05, 3), Metric("Area", 1040.0, "suffix:µm²", 2)], previous)
+    assert regressions(small, DEFAULT_THRESHOLDS) == [], "5 ps, 50 ps of TNS and 4 % of area are under the defaults"
+    large = compare([*_run(-0.12, -1.2, 4), Metric("Area", 1060.0, "suffix:µm²", 2)], previous)
+    assert regressions(large, DEFAULT_THRESHOLDS) == ["Setup WNS", "Setup TNS", "Setup violating paths", "Area"]
+    assert regressions(large, {**DEFAULT_THRESHOLDS, "wns": 0.05, "tns": 1, "violations": 5, "area": 10}) == []
+    better = compare(_run(-0.05, -0.5, 1), previous)
+    assert regressions(better, DEFAULT_THRESHOLDS) == []

@@ -153,3 +153,15 @@ def test_bad_grafana_db_sslmode_stops_start_up_with_exit_2(tmp_path: Path) -> No
     assert result.stderr.strip() == (
         "edabot: GRAFANA_DB_SSLMODE='sometimes' must be one of disable, allow, prefer, require, verify-ca, verify-full"
     )
+
+
+def test_regression_thresholds_override_defaults_and_bad_entries_are_named() -> None:
+    from core.comparison import DEFAULT_THRESHOLDS
+
+    settings = load_settings({"REGRESSION_THRESHOLDS": "wns=0.02, drc=3"}, env_file=None)
+    assert settings.regression_thresholds == {**DEFAULT_THRESHOLDS, "wns": 0.02, "drc": 3.0}
+    assert load_settings({}, env_file=None).regression_thresholds == DEFAULT_THRESHOLDS
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"REGRESSION_THRESHOLDS": "slack=1,wns=-1,drc=x"}, env_file=None)
+    problems = "\n".join(caught.value.problems)
+    assert problems.count("REGRESSION_THRESHOLDS") == 3 and "'slack=1'" in problems
