@@ -171,10 +171,10 @@ class ScanPhases:
                 self.list_calls += 1
                 self.list_sum_s += ended - started
 
-        def record_new(session: Any, rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+        def record_new(session: Any, rows: list[dict[str, Any]], **options: Any) -> list[tuple[str, str, str]]:
             started = time.perf_counter()
             try:
-                return original_record(session, rows)
+                return original_record(session, rows, **options)
             finally:
                 self.record_s += time.perf_counter() - started
                 self.record_rows += len(rows)
@@ -344,6 +344,7 @@ def main() -> int:
         master_url = with_database(admin_url, MASTER_DB)
         parts = [f"server start {t_server.seconds:.1f} s"]
         if reuse:
+            upgrade_to_head(master_url)  # a set-up kept from an earlier version of the schema
             with psycopg.connect(master_url, autocommit=True) as conn:
                 # Every table is new again for the first scan, which lists everything again.
                 conn.execute("TRUNCATE dashboards, scan_counters, scan_state CASCADE")
