@@ -178,8 +178,18 @@ class SlackNotifier:
             return self._post_reply(job, job.thread)
         target = self._target(job)
         file_id = self._upload(job, target.client)
-        text = notification_text(job.kind, job.table, job.username)
-        blocks = self._blocks(job, file_id)
+        return self._post_to(
+            target,
+            text=notification_text(job.kind, job.table, job.username),
+            blocks=self._blocks(job, file_id),
+            metadata=notification_metadata(job.dashboard_id, job.username, job.table),
+            file_id=file_id,
+        )
+
+    def _post_to(
+        self, target: _Target, *, text: str, blocks: list[dict[str, Any]], metadata: Any, file_id: str | None
+    ) -> Posted:
+        """Post where the owner's messages go; a message redirected to their DM says why first."""
         if target.redirected_because is not None:
             text = redirected_text(text, target.redirected_because)
             blocks = redirected_notice_blocks(target.redirected_because, self._settings.slack_command) + blocks
@@ -189,10 +199,15 @@ class SlackNotifier:
             channel=target.channel,
             blocks=blocks,
             text=text,
-            metadata=notification_metadata(job.dashboard_id, job.username, job.table),
+            metadata=metadata,
             unfurl_links=False,
         )
         return Posted(channel=str(posted["channel"]), ts=str(posted["ts"]), file_id=file_id)
+
+    def _editing_client(self, job: Job | DeferralJob, posted: Posted) -> WebClient:
+        """A message redirected to the DM was posted with the app's own client; only that one may edit it."""
+        mine = posted.channel in (job.channel, self._settings.slack_channel_id)
+        return self._client(job) if mine else self._default
 
     def _post_reply(self, job: Job, thread: Posted) -> Posted:
         """A later run of a series, in the thread of its first message; also in the channel when it regressed."""
@@ -233,9 +248,7 @@ class SlackNotifier:
 
     def replace(self, job: Job, posted: Posted) -> Posted:
         """The same message, with a new preview (chat.update keeps its place in the channel)."""
-        # A message redirected to the DM was posted with the app's own client; only that one may edit it.
-        mine = posted.channel in (job.channel, self._settings.slack_channel_id)
-        client = self._client(job) if mine else self._default
+        client = self._editing_client(job, posted)
         file_id = self._upload(job, client)
         self._call(
             client,
@@ -254,28 +267,18 @@ class SlackNotifier:
 
     def post_deferral(self, job: DeferralJob) -> Posted:
         """The one summary message of a user database's deferred tables, where its dashboards would go."""
-        target = self._target(job)
-        text = deferral_text(count=job.count, database=job.database, command=self._settings.slack_command)
-        blocks = self._deferral_blocks(job)
-        if target.redirected_because is not None:
-            text = redirected_text(text, target.redirected_because)
-            blocks = redirected_notice_blocks(target.redirected_because, self._settings.slack_command) + blocks
-        posted = self._call(
-            target.client,
-            "chat_postMessage",
-            channel=target.channel,
-            blocks=blocks,
-            text=text,
+        return self._post_to(
+            self._target(job),
+            text=deferral_text(count=job.count, database=job.database, command=self._settings.slack_command),
+            blocks=self._deferral_blocks(job),
             metadata=deferral_metadata(job.notice_id, job.username, job.database),
-            unfurl_links=False,
+            file_id=None,
         )
-        return Posted(channel=str(posted["channel"]), ts=str(posted["ts"]), file_id=None)
 
     def update_deferral(self, job: DeferralJob, posted: Posted) -> Posted:
         """The same summary with the count as it is now (chat.update: one message however often it changes)."""
-        mine = posted.channel in (job.channel, self._settings.slack_channel_id)
         self._call(
-            self._client(job) if mine else self._default,
+            self._editing_client(job, posted),
             "chat_update",
             channel=posted.channel,
             ts=posted.ts,
