@@ -253,7 +253,7 @@ def harden_server(
 ) -> list[str]:
     """Revoke CONNECT from PUBLIC on the master and maintenance databases, so a user's login role opens
     nothing but its own databases. Returns a line per database it could not harden (a shared server where we
-    are not the owner); `doctor` shows them."""
+    are not the owner); start-up logs them as warnings."""
     problems = []
     with server.admin() as conn:
         me = sql.Identifier(str(conn.execute("SELECT current_user").fetchone()[0]))  # type: ignore[index]
@@ -271,16 +271,6 @@ def harden_server(
             except psycopg.errors.InsufficientPrivilege as exc:
                 problems.append(f"{database}: CONNECT is still granted to PUBLIC ({_first_line(exc)})")
     return problems
-
-
-def public_connect_databases(server: DbServer) -> list[str]:
-    """Databases any role may open (PUBLIC has CONNECT), for `doctor`."""
-    with server.admin() as conn:
-        rows = conn.execute(
-            "SELECT datname FROM pg_catalog.pg_database d WHERE datallowconn AND "
-            "pg_catalog.has_database_privilege('public', d.oid, 'CONNECT') ORDER BY datname"
-        ).fetchall()
-    return [r[0] for r in rows]
 
 
 def kept_data_exists(server: DbServer, username: str) -> bool:
