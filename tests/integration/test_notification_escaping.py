@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 from cryptography.fernet import Fernet
 
@@ -24,12 +23,12 @@ from core import registration, users
 from core.authz import Actor
 from core.context import CoreContext
 from core.db.models import Credential
-from core.db.urls import with_database
 from core.grafana.client import GrafanaClient
 from core.grafana.steps import GrafanaProvisioner
 from core.pipeline import scanner, worker
 from core.pipeline.ports import Ports, PreviewResult
 from core.secret import Secret
+from tests.conftest import owner_login
 from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
 
@@ -64,8 +63,7 @@ def posted(core_ctx: CoreContext, unique_username) -> Iterator[tuple[dict[str, A
                 Credential(user_id=owner.id, key_name="SLACK_CHANNEL_ID", encrypted_value=ctx.cipher.encrypt(CHANNEL))
             )
         # As the user would, with their own login role, in their own DRC database.
-        with psycopg.connect(with_database(ctx.server.admin_url.reveal(), f"{name}_drc"), autocommit=True) as conn:
-            conn.execute(f'SET ROLE "{name}"')
+        with owner_login(ctx, name, "drc") as conn:
             conn.execute(f'CREATE TABLE "{TABLE}" (rule text, layer text, x double precision, y double precision)')
             for i, rule in enumerate(RULES):
                 for j in range(len(RULES) - i):  # the rules get 4, 3, 2 and 1 violations
