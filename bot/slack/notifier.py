@@ -120,7 +120,9 @@ class SlackNotifier:
                 if meta.get("event_type") == MessageMetadata.DASHBOARD_EVENT and payload.get("dashboard_id") == (
                     job.dashboard_id
                 ):
-                    return Posted(channel=thread.channel, ts=str(message["ts"]), file_id=None)
+                    # Its preview too: the parent update that follows shows the reply's image, which a crash
+                    # between the reply and that update would otherwise drop from the parent.
+                    return Posted(channel=thread.channel, ts=str(message["ts"]), file_id=_preview_file(message))
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 break
@@ -360,6 +362,15 @@ class SlackNotifier:
                 channel = kwargs.get("channel") or self._settings.slack_channel_id
                 raise NotifyError(f"Slack said {error}: invite @edabot to <#{channel}> (/invite @edabot)") from exc
             raise NotifyError(f"Slack {_api_name(method)} failed: {error}") from exc
+
+
+def _preview_file(message: dict[str, Any]) -> str | None:
+    """The Slack file id of a posted message's preview image block, if it has one."""
+    for block in message.get("blocks") or []:
+        slack_file = block.get("slack_file") if isinstance(block, dict) and block.get("type") == "image" else None
+        if isinstance(slack_file, dict) and isinstance(slack_file.get("id"), str):
+            return str(slack_file["id"])
+    return None
 
 
 def _label(job: Job | DeferralJob) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -85,6 +86,14 @@ class BotProcess:
 
 @pytest.fixture
 def bot() -> Iterator[BotProcess]:
+    with bot_process() as process:
+        yield process
+
+
+@contextlib.contextmanager
+def bot_process() -> Iterator[BotProcess]:
+    """A simulator, a data directory and the environment for `edabot run` (not started); torn down with its
+    embedded server. Also for module-scoped fixtures, so that tests can share one process."""
     tmp_path = server_data_dir("edabot-e2e-")
     with SlackSimulator() as sim:
         sim.add_user(ADMIN_ID, name="admin")
