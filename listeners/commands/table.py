@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from listeners.commands import (
+    compare_command,
     creds_command,
     dashboards_command,
     register_command,
@@ -96,6 +97,13 @@ COMMANDS: tuple[Command, ...] = (
         Who.REGISTERED,
         "put a table in another series than the one its name suggests",
         series_command.choose_series,
+    ),
+    Command(
+        "compare",
+        ("[A]", "[B]"),
+        Who.REGISTERED,
+        "two runs (tables or series) side by side; by default the latest two of your latest series",
+        compare_command.compare_runs,
     ),
     Command("mute", (), Who.REGISTERED, "your muted series (the Mute button mutes one)", series_command.list_mutes),
     Command(

@@ -33,12 +33,15 @@ from core.doctor import Check
 from core.errors import EdabotError
 from core.pipeline.scanner import ScanReport
 from core.registration import Progress, Registered, Step, StepState
+from core.run_compare import FigureRow, PathChange, RunComparison, RunRef
 from core.secret import Secret, mask
 from core.series_mutes import MutedSeries
+from core.usecases.series_overview import LatestFigure, RunFigure, SeriesOverview, SeriesRun
 from core.users import UserSummary
 from listeners.blocks import (
     account_builder,
     channel_notice_builder,
+    compare_builder,
     creds_builder,
     deferral_builder,
     help_builder,
@@ -130,6 +133,7 @@ registered = st.builds(
 )
 summaries = st.builds(
     UserSummary,
+    id=counts,
     username=hostile,
     slack_user_id=st.one_of(st.none(), slack_ids),
     state=hostile,
@@ -173,6 +177,60 @@ muted_series = st.builds(
 )
 rule_changes = st.builds(
     RuleChange, rule=hostile, count=hostile, change=maybe_hostile, verdict=st.sampled_from(list(Verdict))
+)
+# App Home's series: names, tables and figure titles come from the user's tables; the run's URL from Grafana.
+finite = st.floats(allow_nan=False, allow_infinity=False)
+series_runs = st.builds(
+    SeriesRun,
+    dashboard_id=counts,
+    table=hostile,
+    state=hostile,
+    posted_at=st.none(),
+    grafana_url=maybe_urls,
+    figures=st.lists(st.builds(RunFigure, hostile, st.none() | finite, maybe_hostile, hostile), max_size=3).map(tuple),
+)
+latest_figures = st.builds(
+    LatestFigure,
+    title=hostile,
+    value=st.none() | finite,
+    previous=st.none() | finite,
+    unit=maybe_hostile,
+    shown=hostile,
+    change=maybe_hostile,
+    verdict=st.sampled_from(list(Verdict)),
+    best_so_far=st.booleans(),
+    first_regression=st.booleans(),
+)
+series_overviews = st.builds(
+    SeriesOverview,
+    kind=hostile,
+    series=hostile,
+    muted=st.booleans(),
+    runs=st.lists(series_runs, min_size=1, max_size=3).map(tuple),
+    run_count=counts,
+    latest=st.lists(latest_figures, max_size=5).map(tuple),
+    wns_trend=st.just(()),
+    sparkline=st.one_of(st.just(""), hostile),
+)
+# `/eda compare`: table, series and rule names, paths (start and end points) and figures all come from the user's
+# tables; the run and comparison URLs are ones Grafana gave for our own saves.
+verdicts = st.sampled_from(list(Verdict))
+figure_rows = st.builds(FigureRow, title=hostile, before=hostile, after=hostile, change=maybe_hostile, verdict=verdicts)
+path_changes = st.builds(
+    PathChange, path=hostile, before=hostile, after=hostile, change=maybe_hostile, verdict=verdicts
+)
+run_refs = st.builds(RunRef, table=hostile, kind=hostile, series=maybe_hostile, url=maybe_urls)
+run_comparisons = st.builds(
+    RunComparison,
+    before=run_refs,
+    after=run_refs,
+    figures=st.lists(figure_rows, max_size=6),
+    rules=st.lists(rule_changes, max_size=4),
+    paths=st.lists(path_changes, max_size=4),
+    paths_read=st.booleans(),
+    paths_note=maybe_hostile,
+    dashboard_url=maybe_urls,
+    dashboard_note=maybe_hostile,
 )
 # Parameters that take mrkdwn are fed only what their own builders make (from hostile text).
 progress_titles = st.one_of(
@@ -239,6 +297,11 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
         st.builds(notification_builder.notification_text, hostile, hostile, hostile),
         redirect_reasons,
     ),
+    "compare_builder.compare_text": st.builds(compare_builder.compare_text, run_comparisons),
+    "compare_builder.compare_blocks": st.builds(compare_builder.compare_blocks, run_comparisons),
+    "compare_builder.figure_line": st.builds(compare_builder.figure_line, figure_rows),
+    "compare_builder.rule_line": st.builds(compare_builder.rule_line, rule_changes),
+    "compare_builder.path_line": st.builds(compare_builder.path_line, path_changes),
     "creds_builder.deleted_notice": st.builds(creds_builder.deleted_notice, hostile),
     "creds_builder.saved_notice": _kw(
         creds_builder.saved_notice, key_name=hostile, created=st.booleans(), masked=hostile
@@ -290,7 +353,10 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
         st.one_of(st.none(), summaries),
         st.lists(masked_creds, max_size=3),
         st.lists(dashboard_lines, max_size=4),
+        st.lists(series_overviews, max_size=12),
     ),
+    "home_builder.series_text": st.builds(home_builder.series_text, series_overviews),
+    "home_builder.series_blocks": st.builds(home_builder.series_blocks, st.lists(series_overviews, max_size=12)),
     "ingest_builder.ingest_reply_blocks": st.builds(
         ingest_builder.ingest_reply_blocks,
         st.lists(st.tuples(hostile, hostile, hostile, counts), max_size=3),
@@ -356,6 +422,7 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "user_delete_builder.delete_user_modal": st.builds(user_delete_builder.delete_user_modal, hostile),
 }
 NOT_SHOWN = {
+    "home_builder.series_toggle_value": "a button's value: read by edabot, never displayed",
     "creds_builder.creds_metadata": "private_metadata: round-tripped by Slack, never displayed",
     "creds_builder.read_metadata": "parses private_metadata; builds nothing",
     "notification_builder.notification_metadata": "message metadata: read by edabot, never displayed",

@@ -22,6 +22,8 @@ EXAMPLES = {
     "<table>": "run_harness_2",
     "<name>": "harness",
     "<series>": "gcd/nangate45/base",
+    "[A]": "aes_20261201_1200",
+    "[B]": "aes_20261202_0900",
 }
 ROWS = [c for c in COMMANDS if c.name != "help"]
 
