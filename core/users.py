@@ -15,6 +15,7 @@ from core.secret import Secret
 
 @dataclass(frozen=True)
 class UserSummary:
+    id: int  # the numeric user id, which REST paths accept as well as the username
     username: str
     slack_user_id: str | None
     state: str
@@ -49,6 +50,7 @@ def summarize(session: Session, user: User) -> UserSummary:
     dashboards = session.scalar(select(func.count()).select_from(Dashboard).where(Dashboard.user_id == user.id))
     credentials = session.scalar(select(func.count()).select_from(Credential).where(Credential.user_id == user.id))
     return UserSummary(
+        id=user.id,
         username=user.username,
         slack_user_id=user.slack_user_id,
         state=user.state,

@@ -21,6 +21,8 @@ class ActionId(StrEnum):
     HOME_OPEN_CREDS = "edabot_home_open_creds"
     HOME_ROTATE_KEY = "edabot_home_rotate_key"
     HOME_REFRESH = "edabot_home_refresh"
+    # One per series on App Home; its value is a SeriesToggle (kind, series, mute or not), never a user.
+    HOME_SERIES_MUTE_TOGGLE = "edabot_home_series_mute_toggle"
     OPEN_DASHBOARD_LINK = "edabot_open_dashboard_link"
     REFRESH_PREVIEW = "edabot_refresh_preview"
     MUTE_DASHBOARD = "edabot_mute_dashboard"
@@ -34,6 +36,7 @@ class BlockId(StrEnum):
     USER_DELETE_DATA = "edabot_user_delete_data"
     HOME_ACTIONS = "edabot_home_actions"
     CREDS_ACTIONS = "edabot_creds_actions"
+    HOME_SERIES = "edabot_home_series"  # prefix: one section per series, numbered
 
 
 class MessageMetadata(StrEnum):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.api import routes_credentials, routes_dashboards, routes_reports, routes_users
+from bot.api import routes_credentials, routes_dashboards, routes_reports, routes_series, routes_users
 from bot.api.errors import ApiError, error_response, install_error_handlers
 from listeners.services import Services
 
@@ -73,8 +73,9 @@ def build_api(
     app = FastAPI(
         title="edabot API",
         version="1",
-        description="Accounts, credentials, report uploads and dashboards of edabot. Authenticate with "
+        description="Accounts, credentials, report uploads, dashboards and series of edabot. Authenticate with "
         "`Authorization: Bearer eda_…`. Admin keys act on any user; a user's key on its own account only. "
+        "`{id}` in a path is the numeric user id or the username. "
         'Every error is `{"error": <code word>, "message": <what to do>}`.',
         redoc_url=None,
         redirect_slashes=False,
@@ -85,6 +86,7 @@ def build_api(
         routes_credentials.router,
         routes_reports.router,
         routes_dashboards.router,
+        routes_series.router,
         *extra_routers,
     ):
         app.include_router(router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from bot.api.auth import CurrentActor, ServicesDep
 from bot.api.errors import declare
@@ -13,7 +13,20 @@ from bot.config import SLACK_USER_ID
 from core.errors import InvalidInput
 from core.usecases import accounts
 
-UserId = Annotated[str, Path(alias="id", description="the username")]
+
+def target_username(
+    reference: Annotated[
+        str, Path(alias="id", description="the numeric user id (as in the original system) or the username")
+    ],
+    actor: CurrentActor,
+    services: ServicesDep,
+) -> str:
+    """The username `{id}` names. A number someone may not see stays a number, so the route then answers
+    exactly as for an unknown username (see accounts.resolve_reference)."""
+    return accounts.resolve_reference(ctx=services.core, actor=actor, reference=reference)
+
+
+UserId = Annotated[str, Depends(target_username)]
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 

@@ -16,6 +16,7 @@ from core.dashboards import DashboardLine
 from core.ingest.format_ids import ReportKind
 from core.ingest.load.loader import LoadResult
 from core.pipeline.machine import DashboardState
+from core.usecases.series_overview import LatestFigure, RunFigure, SeriesOverview, SeriesRun, UserSeries
 from core.users import UserSummary
 from core.validation import KEY_NAME, USERNAME
 
@@ -31,6 +32,7 @@ class ErrorBody(BaseModel):
 
 
 class UserOut(BaseModel):
+    id: int = Field(description="the numeric user id; `{id}` in paths accepts it as well as the username")
     username: str
     slack_user_id: str | None
     state: str = Field(description="registering, active or deleting")
@@ -43,6 +45,7 @@ class UserOut(BaseModel):
     @classmethod
     def of(cls, summary: UserSummary) -> UserOut:
         return cls(
+            id=summary.id,
             username=summary.username,
             slack_user_id=summary.slack_user_id,
             state=summary.state,
@@ -155,3 +158,94 @@ class ReportTable(BaseModel):
 class ReportIngested(BaseModel):
     file: str = Field(description="the uploaded file's name")
     tables: list[ReportTable]
+
+
+class FigureOut(BaseModel):
+    title: str = Field(description="the figure's name, e.g. Setup WNS")
+    value: float | None = Field(description="the number in `unit`; null when the table gave none")
+    unit: str | None = Field(description="ns, ps, µm², mW, %, MHz, count …; null for a plain number")
+    shown: str = Field(description="the value with its unit as Slack messages show it")
+
+    @classmethod
+    def of(cls, figure: RunFigure) -> FigureOut:
+        return cls(title=figure.title, value=figure.value, unit=figure.unit, shown=figure.shown)
+
+
+class RunOut(BaseModel):
+    dashboard_id: int
+    table: str
+    state: str = Field(description=", ".join(_STATES[:-1]) + " or " + _STATES[-1])
+    posted_at: datetime | None = Field(description="when it was posted to Slack; null if it was not (yet)")
+    url: str | None = Field(description="its Grafana dashboard")
+    figures: list[FigureOut]
+
+    @classmethod
+    def of(cls, run: SeriesRun) -> RunOut:
+        return cls(
+            dashboard_id=run.dashboard_id,
+            table=run.table,
+            state=run.state,
+            posted_at=run.posted_at,
+            url=run.grafana_url,
+            figures=[FigureOut.of(f) for f in run.figures],
+        )
+
+
+class FigureChangeOut(BaseModel):
+    title: str
+    value: float | None = Field(description="the latest run's number in `unit`")
+    previous: float | None = Field(description="the previous run's number in `unit`; null when there is none")
+    unit: str | None
+    shown: str = Field(description="the latest value with its unit")
+    change: str | None = Field(description="e.g. `▼ 12.0 ps`; null without a previous run to compare with")
+    verdict: str = Field(description="better, worse, same, changed (no better direction) or new")
+    best_so_far: bool
+    first_regression: bool
+
+    @classmethod
+    def of(cls, figure: LatestFigure) -> FigureChangeOut:
+        return cls(
+            title=figure.title,
+            value=figure.value,
+            previous=figure.previous,
+            unit=figure.unit,
+            shown=figure.shown,
+            change=figure.change,
+            verdict=figure.verdict.value,
+            best_so_far=figure.best_so_far,
+            first_regression=figure.first_regression,
+        )
+
+
+class SeriesOut(BaseModel):
+    kind: str = Field(description="timing, qor or drc")
+    series: str
+    muted: bool = Field(description="new runs of a muted series are not posted")
+    run_count: int = Field(description="all runs of the series; `runs` holds the last ones")
+    runs: list[RunOut] = Field(description="oldest first: the last is the latest run")
+    latest: list[FigureChangeOut] = Field(description="the latest run's figures against the run before it")
+    wns_trend: list[float] = Field(description="setup WNS (ns) of the last runs that have one, oldest first")
+    sparkline: str = Field(description="wns_trend drawn with Unicode blocks")
+
+    @classmethod
+    def of(cls, overview: SeriesOverview) -> SeriesOut:
+        return cls(
+            kind=overview.kind,
+            series=overview.series,
+            muted=overview.muted,
+            run_count=overview.run_count,
+            runs=[RunOut.of(r) for r in overview.runs],
+            latest=[FigureChangeOut.of(f) for f in overview.latest],
+            wns_trend=list(overview.wns_trend),
+            sparkline=overview.sparkline,
+        )
+
+
+class SeriesList(BaseModel):
+    id: int = Field(description="the owner's numeric user id")
+    username: str
+    series: list[SeriesOut] = Field(description="the series with the newest run first")
+
+    @classmethod
+    def of(cls, found: UserSeries) -> SeriesList:
+        return cls(id=found.id, username=found.username, series=[SeriesOut.of(s) for s in found.series])

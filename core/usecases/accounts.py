@@ -7,7 +7,7 @@ from collections.abc import Callable
 from core import registration, users
 from core.authz import Actor, require_admin, require_target
 from core.context import CoreContext
-from core.db.models import RetainedName
+from core.db.models import RetainedName, User
 from core.errors import AlreadyExists
 from core.registration import Progress, Registered
 from core.users import UserSummary
@@ -53,6 +53,30 @@ def create_for(
         make_admin=make_admin,
         on_progress=on_progress,
     )
+
+
+# users.id is a PostgreSQL integer: a longer number names no user (and must not reach the query).
+_MAX_USER_ID = 2**31 - 1
+
+
+def resolve_reference(*, ctx: CoreContext, actor: Actor, reference: str) -> str:
+    """The username a REST `{id}` names: all ASCII digits are the numeric user id (as in the original system),
+    anything else the username itself. Usernames cannot be all digits (core.validation.USERNAME starts with a
+    letter, and so does the users table's check), so the two never collide.
+
+    A number resolves only to an account the caller may act on (their own, or anyone for an admin). Otherwise
+    the number itself comes back and the use case answers as it does for an unknown username: the same status
+    and message shape whether that id exists or not, and never the name of whoever has it."""
+    if not (reference.isascii() and reference.isdigit()):
+        return reference
+    number = int(reference)
+    if not 0 < number <= _MAX_USER_ID:
+        return reference
+    with ctx.db.session() as session:
+        user = session.get(User, number)
+        if user is None or not (actor.is_admin or user.username == actor.username):
+            return reference
+        return user.username
 
 
 def show(*, ctx: CoreContext, actor: Actor, username: str | None = None) -> UserSummary:

@@ -65,3 +65,30 @@ def unmute(*, ctx: CoreContext, actor: Actor, series: str) -> list[str]:
             raise NotFound(f"You have no muted series named `{series}`: `/eda mute` lists them.")
         audit.record(session, actor=actor.label, action="series.unmute", target_username=username, series=series)
         return kinds
+
+
+def set_series_muted(*, ctx: CoreContext, actor: Actor, kind: str, series: str, muted: bool) -> None:
+    """Mute or resume one of the caller's own series (the App Home toggle). The series is looked up among the
+    caller's dashboards only: naming someone else's series finds nothing and changes nothing for them."""
+    username = require_registered(actor)
+    with ctx.db.session() as session:
+        owner = users.require(session, username)
+        exists = session.scalar(
+            select(Dashboard.id)
+            .where(Dashboard.user_id == owner.id, Dashboard.kind == kind, Dashboard.series == series)
+            .limit(1)
+        )
+        if exists is None:
+            raise NotFound(f"You have no {kind} series named `{series}`.")
+        if muted:
+            series_mutes.mute(session, user_id=owner.id, kind=kind, series=series)
+        else:
+            series_mutes.unmute(session, user_id=owner.id, kind=kind, series=series)
+        audit.record(
+            session,
+            actor=actor.label,
+            action="series.mute" if muted else "series.unmute",
+            target_username=username,
+            kind=kind,
+            series=series,
+        )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from core.errors import InvalidInput
 from core.usecases import apikeys
+from core.usecases import series as series_usecase
 from listeners.blocks.account_builder import api_key_blocks
 from listeners.blocks.creds_builder import loading_modal
 from listeners.creds_view import publish_home, refresh_creds_modal
@@ -57,3 +60,37 @@ def refresh_home(ack: Ack, body: dict[str, Any], client: WebClient, context: Bol
         lambda: publish_home(services, client, user_id),
         dm_error_reporter(client, user_id, None),
     )
+
+
+def _series_toggle(value: object) -> tuple[str, str, bool]:
+    """(kind, series, mute) from a Mute/Unmute button's value (home_builder.series_toggle_value). Slack returns
+    the value we wrote, but a payload can be crafted: anything else is refused, and any extra field (a user
+    name, say) is ignored, since the toggle only ever acts on the presser's own series."""
+    try:
+        data = json.loads(str(value))
+    except ValueError:
+        data = None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("kind"), str)
+        or not isinstance(data.get("series"), str)
+        or not isinstance(data.get("mute"), bool)
+    ):
+        raise InvalidInput("That button is out of date: open the Home tab again.")
+    return data["kind"], data["series"], data["mute"]
+
+
+def toggle_series_mute(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    services: Services = context["services"]
+    user_id = body["user"]["id"]
+    value = body["actions"][0].get("value")
+
+    def job() -> None:
+        kind, series, mute = _series_toggle(value)
+        series_usecase.set_series_muted(
+            ctx=services.core, actor=services.actor(user_id), kind=kind, series=series, muted=mute
+        )
+        publish_home(services, client, user_id)
+
+    services.work.submit("changing the series' notifications", job, dm_error_reporter(client, user_id, None))

@@ -219,6 +219,7 @@ def test_openapi_describes_every_endpoint_with_bearer_auth(world: ApiWorld) -> N
         "/api/v1/users/{id}/credentials/{key_name}",
         "/api/v1/users/{id}/reports",
         "/api/v1/users/{id}/dashboards",
+        "/api/v1/users/{id}/series",
     } <= set(spec["paths"])
     assert spec["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
     for path, operations in spec["paths"].items():
@@ -313,22 +314,31 @@ ENDPOINTS = [
         lambda _w, _t: {"files": report_file()},
     ),
     Endpoint("GET", "/api/v1/users/{id}/dashboards", {NONE: 401, SELF: 200, OTHER: 403, ADMIN: 200}),
+    Endpoint("GET", "/api/v1/users/{id}/series", {NONE: 401, SELF: 200, OTHER: 403, ADMIN: 200}),
 ]
+
+
+def numeric_id(world: ApiWorld, username: str) -> str:
+    with world.core.db.session() as session:
+        return str(users.require(session, username).id)
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: f"{e.method} {e.path}")
 @pytest.mark.parametrize("who", [NONE, SELF, OTHER, ADMIN])
-def test_authorization_matrix(world: ApiWorld, endpoint: Endpoint, who: str) -> None:
+@pytest.mark.parametrize("by", ["username", "numeric id"])
+def test_authorization_matrix(world: ApiWorld, endpoint: Endpoint, who: str, by: str) -> None:
     # The admin deletes a throwaway account; everyone else aims at the plain users.
     if endpoint.method == "DELETE" and endpoint.path == "/api/v1/users/{id}" and who == ADMIN:
         target = world.register("victim").username
     else:
         target = world.other.username if who == OTHER else world.user.username
+    # `{id}` names the account by its username or by its numeric id: the same rights either way.
+    named = target if by == "username" else numeric_id(world, target)
     key = {NONE: None, SELF: world.user.key, OTHER: world.user.key, ADMIN: world.admin.key}[who]
     kwargs = endpoint.request(world, target)
     if endpoint.method == "PUT" and who in (SELF, ADMIN):
         world.call("PUT", endpoint.path.format(id=target), world.admin.key, **kwargs)  # exists: a replace is 200
-    response = world.call(endpoint.method, endpoint.path.format(id=target), key, **kwargs)
+    response = world.call(endpoint.method, endpoint.path.format(id=named), key, **kwargs)
     expected = endpoint.expected[who]
     if expected >= 400:
         body = assert_refusal(response, expected, {401: "unauthorized", 403: "forbidden"}[expected])
@@ -663,7 +673,8 @@ def test_no_response_ever_carries_a_secret_or_another_users_data(world: ApiWorld
     assert their_prefix
     canaries = [world.user.canary, world.other.canary, world.admin.canary]
     calls: list[tuple[str, str, dict]] = []
-    for target in (me.username, them.username, "nobody_here"):
+    # Their numeric id too: an answer naming whoever has that id would be an oracle of the user table.
+    for target in (me.username, them.username, "nobody_here", numeric_id(world, them.username), "2147483647"):
         u = f"/api/v1/users/{target}"
         calls += [
             ("GET", u, {}),
@@ -676,6 +687,7 @@ def test_no_response_ever_carries_a_secret_or_another_users_data(world: ApiWorld
             ("DELETE", f"{u}/credentials/NOPE", {}),
             ("POST", f"{u}/reports", {"files": report_file("leak.rpt", "garbage\n")}),
             ("GET", f"{u}/dashboards", {}),
+            ("GET", f"{u}/series", {}),
         ]
     calls += [("GET", "/api/v1/users", {}), ("POST", "/api/v1/users", {"json": {"username": them.username}})]
     for method, path, kwargs in calls:

@@ -52,7 +52,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def steer(case: schemathesis.Case, target: Account) -> None:
     """Aim about half the cases at a real account, so that the allowed paths run too, not only 403 and 404.
 
-    Never a DELETE of the account itself (the rest of the run needs it). Valid usernames in a POST /users are
+    Never a DELETE of the account itself or of any account by its numeric id (the rest of the run needs them). Valid usernames in a POST /users are
     made unique, so that generated accounts never meet a role of the same name on a shared server and are all
     cleaned up (the fixture drops every account the audit log names).
     """
@@ -60,6 +60,10 @@ def steer(case: schemathesis.Case, target: Account) -> None:
     deletes_the_account = case.method == "DELETE" and case.path == "/api/v1/users/{id}"
     if "id" in path_parameters and not deletes_the_account and len(str(path_parameters["id"])) % 2 == 0:
         path_parameters["id"] = target.username
+    generated = str(path_parameters.get("id", ""))
+    if deletes_the_account and generated.isascii() and generated.isdigit():
+        # A number is a user id: it may well be one of the accounts the rest of the run needs.
+        path_parameters["id"] = f"n{generated}"
     if case.method == "POST" and case.path == "/api/v1/users" and isinstance(case.body, dict):
         username = case.body.get("username")
         if isinstance(username, str):
