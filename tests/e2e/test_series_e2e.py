@@ -306,3 +306,4 @@ def test_sigkill_between_the_reply_and_the_parent_update_leaves_one_reply_and_a_
         ("dsp_1", "posted", "dsp", parent_ts, None),
         ("dsp_2", "posted", "dsp", reply["ts"], parent_ts),
     ]
+    bot.sim.assert_no_violations()
