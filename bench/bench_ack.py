@@ -174,13 +174,13 @@ def master_database() -> Iterator[MasterDb]:
 def run_edabot(args: argparse.Namespace, master: MasterDb) -> Run:
     from bot.app import build_app
     from bot.config import load_settings
-    from bot.services import Services
     from bot.work import BackgroundWork
     from core.context import CoreContext, NoGrafana
     from core.crypto import CredentialCipher
     from core.db.engine import Database
     from core.db.provisioning import DbServer
     from core.secret import Secret
+    from listeners.services import Services
 
     sim = new_simulator()
     db = Database(master.url, pool_size=10)  # as bot/runtime.py
