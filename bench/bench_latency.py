@@ -78,7 +78,7 @@ def _quiet_extra_users(bot: BotProcess, count: int) -> None:
     """The extra users' template tables are new to the scanner: once recorded, mark them posted, so the measured
     tables do not queue behind 30 N captures (fair claims would still serve them, one turn per user)."""
     with psycopg.connect(bot.admin_url(), autocommit=True) as conn:
-        query = "SELECT count(*) FROM dashboards d JOIN users u ON u.id = d.user_id WHERE u.username LIKE 'u0%%'"
+        query = "SELECT count(*) FROM dashboards d JOIN users u ON u.id = d.user_id WHERE u.username ~ '^u[0-9]{4}$'"
         deadline = time.monotonic() + 600
         while conn.execute(query).fetchone()[0] < 30 * count:  # type: ignore[index]
             if time.monotonic() > deadline:
@@ -86,7 +86,7 @@ def _quiet_extra_users(bot: BotProcess, count: int) -> None:
             time.sleep(0.5)
         conn.execute(
             "UPDATE dashboards SET state = 'posted', lease_owner = NULL, lease_expires_at = NULL "
-            "WHERE user_id IN (SELECT id FROM users WHERE username LIKE 'u0%%')"
+            "WHERE user_id IN (SELECT id FROM users WHERE username ~ '^u[0-9]{4}$')"
         )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -131,6 +132,14 @@ class Dashboard(Base):
         Index("dashboards_due", "state", "next_attempt_at"),
         Index("dashboards_admitted", "user_id", "admitted_at"),
         Index("dashboards_series", "user_id", "kind", "series"),
+        # Fair claims probe each user's oldest due row here (migration 0011; core/pipeline/states.py).
+        Index(
+            "dashboards_user_due",
+            "user_id",
+            "next_attempt_at",
+            "id",
+            postgresql_where=text("state IN ('detected', 'dashboard_ready', 'preview_ready', 'failed')"),
+        ),
     )
 
 

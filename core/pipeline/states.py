@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, text
+from sqlalchemy import func, text
 from sqlalchemy.orm import Session
 
 from core.db.models import Dashboard
@@ -35,37 +35,48 @@ class Claim:
     owner: str
 
 
-def claim_due(session: Session, *, owner: str, lease_s: int, limit: int) -> list[Claim]:
-    rows = session.execute(
-        text(
-            """
-            WITH due AS (
-                SELECT id, next_attempt_at,
-                       row_number() OVER (PARTITION BY user_id ORDER BY next_attempt_at, id) AS turn
-                FROM dashboards
-                WHERE state IN :states AND next_attempt_at <= now()
-                  AND (lease_expires_at IS NULL OR lease_expires_at < now())
-            ), picked AS (
-                -- Users take turns: each user's oldest due row first, the user served longest ago first. So one
-                -- user's flood of tables delays another user's first table by at most one row per worker.
-                SELECT d.id, d.user_id FROM dashboards d
-                JOIN due ON due.id = d.id
-                JOIN users u ON u.id = d.user_id
-                -- Re-checked on the row as locked: another process may have claimed it meanwhile.
-                WHERE d.state IN :states AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())
-                ORDER BY due.turn, u.last_claimed_at NULLS FIRST, due.next_attempt_at, d.id
-                LIMIT :limit
-                FOR UPDATE OF d SKIP LOCKED
-            ), served AS (
-                UPDATE users SET last_claimed_at = clock_timestamp() WHERE id IN (SELECT user_id FROM picked)
-            )
-            UPDATE dashboards SET lease_owner = :owner, lease_expires_at = now() + make_interval(secs => :lease)
-            WHERE id IN (SELECT id FROM picked)
-            RETURNING id
-            """
-        ).bindparams(bindparam("states", expanding=True)),
-        {"owner": owner, "lease": lease_s, "limit": limit, "states": list(WORKING_STATES)},
+# The claimable states as SQL literals (enum values, never user input): written into the claim rather than
+# bound, so the planner can use the partial index `dashboards_user_due`, whose predicate lists the same states,
+# in every plan, generic ones included.
+_CLAIMABLE = "(" + ", ".join(f"'{state.value}'" for state in WORKING_STATES) + ")"
+
+# Users take turns: for each user, their oldest due rows (a probe of dashboards_user_due); then each user's
+# first row before anyone's second, the user served longest ago first. So one user's flood of tables delays
+# another user's first table by at most one row per worker, and a claim costs one index probe per user
+# however long the queue is (the whole queue was ranked on every claim before: 0.27 s at 30,000 rows).
+_CLAIM_DUE = f"""
+    WITH due AS (
+        SELECT c.id, c.next_attempt_at, c.turn, u.last_claimed_at
+        FROM users u
+        CROSS JOIN LATERAL (
+            SELECT d.id, d.next_attempt_at, row_number() OVER (ORDER BY d.next_attempt_at, d.id) AS turn
+            FROM dashboards d
+            WHERE d.user_id = u.id AND d.state IN {_CLAIMABLE} AND d.next_attempt_at <= now()
+              AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())
+            ORDER BY d.next_attempt_at, d.id
+            LIMIT :limit
+        ) c
+    ), picked AS (
+        SELECT d.id, d.user_id FROM dashboards d
+        JOIN due ON due.id = d.id
+        -- Re-checked on the row as locked: another process may have claimed it, or failed it into a backoff,
+        -- since this statement's snapshot was taken.
+        WHERE d.state IN {_CLAIMABLE} AND d.next_attempt_at <= now()
+          AND (d.lease_expires_at IS NULL OR d.lease_expires_at < now())
+        ORDER BY due.turn, due.last_claimed_at NULLS FIRST, due.next_attempt_at, d.id
+        LIMIT :limit
+        FOR UPDATE OF d SKIP LOCKED
+    ), served AS (
+        UPDATE users SET last_claimed_at = clock_timestamp() WHERE id IN (SELECT user_id FROM picked)
     )
+    UPDATE dashboards SET lease_owner = :owner, lease_expires_at = now() + make_interval(secs => :lease)
+    WHERE id IN (SELECT id FROM picked)
+    RETURNING id
+"""  # noqa: S608 (the only value formatted in is _CLAIMABLE, built from the enum above)
+
+
+def claim_due(session: Session, *, owner: str, lease_s: int, limit: int) -> list[Claim]:
+    rows = session.execute(text(_CLAIM_DUE), {"owner": owner, "lease": lease_s, "limit": limit})
     return [Claim(int(r[0]), owner) for r in rows]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from core.pipeline.machine import STOP_STATES, DashboardState
 from core.pipeline.ports import Job, NotifyError, Ports, Posted, PreviewResult
 from core.pipeline.publish import Published, TableGone, publish
 from core.secret import Secret
+from core.series import series_from_table_name
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,12 @@ def take_one_step(ctx: CoreContext, ports: Ports, claim: states.Claim) -> bool:
             row.state = DashboardState.MUTED
             states.release(row)
             return False
+        if step is DashboardState.PREVIEW_READY and _earlier_run_in_flight(session, row):
+            # Sent now, this run would start a second top-level message for its series, or reply before the
+            # run it follows: it waits for the earlier one (another worker or process has it, or it is due).
+            row.next_attempt_at = func.now() + SERIES_ORDER_WAIT
+            states.release(row)
+            return False
         snapshot = snapshot_of(ctx, session, row)
     try:
         outcome = _run_step(ctx, ports, claim, step, snapshot)
@@ -88,6 +95,44 @@ def take_one_step(ctx: CoreContext, ports: Ports, claim: states.Claim) -> bool:
             states.release(row)
             return False
     return True
+
+
+# How long a run waits for an earlier run of its series still being built, captured or sent.
+SERIES_ORDER_WAIT = timedelta(seconds=2)
+# An earlier run in one of these states is on its way to being posted; a failed, muted or deferred one is not
+# waited for (it may take hours), and when it is posted later it replies in the series' thread instead.
+_IN_FLIGHT = (DashboardState.DETECTED, DashboardState.DASHBOARD_READY, DashboardState.PREVIEW_READY)
+
+
+def _earlier_run_in_flight(session: Any, row: Dashboard) -> bool:
+    """Whether an earlier run of the row's series is still on its way to Slack. Runs of one series are posted
+    in order, so the first is the thread's parent and every later one replies to it, whichever of several
+    workers or processes reaches its send first. Not once this row's send has started: it is reconciled."""
+    if row.series is None or row.send_started_at is not None:
+        return False
+    earlier = (Dashboard.user_id == row.user_id, Dashboard.kind == row.kind, Dashboard.id < row.id)
+    known = session.scalar(
+        select(Dashboard.id)
+        .where(*earlier, Dashboard.series == row.series, Dashboard.state.in_(_IN_FLIGHT))
+        .where(Dashboard.message_ts.is_(None))
+        .limit(1)
+    )
+    if known is not None:
+        return True
+    # Not built yet, so its series is not recorded: one whose name puts it in this row's series may be its
+    # first run. (An ingested run's series comes from its eda_runs row, read when it is built; its name decides
+    # here, so two ingested runs found in one scan may still be posted out of order.)
+    stem = series_from_table_name(row.table_name)
+    unbuilt = session.scalars(
+        select(Dashboard.table_name)
+        .where(*earlier, Dashboard.series.is_(None), Dashboard.state == DashboardState.DETECTED)
+        .limit(_UNBUILT_CHECKED)
+    )
+    return any(series_from_table_name(table) in (stem, row.series) for table in unbuilt)
+
+
+# Earlier unbuilt rows looked at: more than a scan usually finds of one user's at once.
+_UNBUILT_CHECKED = 1000
 
 
 def _series_muted(session: Any, row: Dashboard, step: DashboardState) -> bool:
@@ -198,7 +243,9 @@ def thread_of(session: Any, row: Dashboard) -> dict[str, Any]:
     else:
         parent = session.execute(
             select(Dashboard.id, Dashboard.slack_channel, Dashboard.message_ts, Dashboard.table_name)
-            .where(*same_series, Dashboard.id < row.id, Dashboard.thread_ts.is_(None))
+            # Any posted top-level run but this one: an earlier run posted late (it failed for a while)
+            # replies in the thread a later run started.
+            .where(*same_series, Dashboard.id != row.id, Dashboard.thread_ts.is_(None))
             .order_by(Dashboard.id)
             .limit(1)
         ).first()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import text
 
 from core.pipeline import states
+from core.pipeline.machine import WORKING_STATES
 
 pytestmark = pytest.mark.db
 
@@ -55,3 +58,33 @@ def test_two_workers_never_claim_the_same_row(core_ctx) -> None:
         with core_ctx.db.session() as session:
             seen += [c.dashboard_id for c in states.claim_due(session, owner=f"w{round_ % 2}", lease_s=60, limit=2)]
     assert len(seen) == 60 and len(set(seen)) == 60
+
+
+def test_the_claim_index_covers_exactly_the_claimable_states(core_ctx) -> None:
+    # Migration 0011 spells the states out; the claim names them from WORKING_STATES. Should the two drift, the
+    # planner could no longer use the index for the claim, or a claimable row would be missing from it.
+    with core_ctx.db.session() as session:
+        definition = session.execute(
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'dashboards_user_due'")
+        ).scalar_one()
+    listed = set(re.findall(r"'([a-z_]+)'", definition.split(" WHERE ", 1)[1]))
+    assert listed == {state.value for state in WORKING_STATES}
+    assert "(user_id, next_attempt_at, id)" in definition
+
+
+def test_rows_in_their_backoff_or_held_by_a_lease_are_not_claimed(core_ctx) -> None:
+    with core_ctx.db.session() as session:
+        waiting, held, due = _tables(session, _user(session, "backoff_user"), 3, age_s=100)
+        session.execute(
+            text("UPDATE dashboards SET state = 'failed', next_attempt_at = now() + interval '1 minute' WHERE id = :i"),
+            {"i": waiting},
+        )
+        session.execute(
+            text(
+                "UPDATE dashboards SET lease_owner = 'other', lease_expires_at = now() + interval '1 minute' WHERE id = :i"
+            ),
+            {"i": held},
+        )
+    with core_ctx.db.session() as session:
+        claimed = [c.dashboard_id for c in states.claim_due(session, owner="w1", lease_s=60, limit=10)]
+    assert claimed == [due]

@@ -7,11 +7,12 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.app import build_web_client
 from bot.config import load_settings
@@ -369,3 +370,58 @@ def test_a_reply_slack_took_without_answering_is_found_in_the_thread_not_posted_
     assert reply["thread_ts"] == parent["ts"] and reply["metadata"]["event_payload"]["table"] == "mac_2"
     assert parent["blocks"][0]["text"]["text"] == "Timing: mac_2", "the parent was updated after the lookup"
     assert _thread_rows(world, "mac_")[1] == ("mac_2", reply["ts"], parent["ts"])
+
+
+def _claim(w: World, table: str) -> states.Claim:
+    """This test's worker takes the table's row, as a second process would, whatever the queue's order."""
+    with w.ctx.db.session() as session:
+        row = session.scalars(select(Dashboard).where(Dashboard.table_name == table)).one()
+        row.lease_owner, row.lease_expires_at = w.ports.owner, func.now() + timedelta(minutes=5)
+        return states.Claim(row.id, w.ports.owner)
+
+
+def _make_due(w: World, table: str) -> None:
+    with w.ctx.db.session() as session:
+        row = session.scalars(select(Dashboard).where(Dashboard.table_name == table)).one()
+        row.next_attempt_at = func.now()
+
+
+def test_a_later_run_reaching_its_send_first_waits_and_replies_in_the_first_runs_thread(world: World) -> None:
+    _add_timing_run(world, "alu_1", [("max", -0.100)])
+    _add_timing_run(world, "alu_2", [("max", -0.090)])
+    scanner.scan(world.ctx, only_username=world.name)
+    # Another worker holds alu_1 (still being built); this one takes alu_2 as far as it may go.
+    worker.process(world.ctx, world.ports, _claim(world, "alu_2"))
+    assert world.sim.messages_in(CHANNEL) == [], "the later run did not post before the first"
+    with world.ctx.db.session() as session:
+        waiting = session.scalars(select(Dashboard).where(Dashboard.table_name == "alu_2")).one()
+        assert waiting.state == DashboardState.PREVIEW_READY and waiting.lease_owner is None
+        assert waiting.attempts == 0 and waiting.last_error is None, "waiting is not a failure"
+    _run_pipeline(world)
+    _make_due(world, "alu_2")
+    _run_pipeline(world)
+
+    parent, reply = world.sim.messages_in(CHANNEL)
+    assert parent["metadata"]["event_payload"]["table"] == "alu_1"
+    assert parent.get("thread_ts", parent["ts"]) == parent["ts"], "a top-level message (Slack marks a parent so)"
+    assert reply["thread_ts"] == parent["ts"] and reply["metadata"]["event_payload"]["table"] == "alu_2"
+    assert _thread_rows(world, "alu_") == [("alu_1", parent["ts"], None), ("alu_2", reply["ts"], parent["ts"])]
+
+
+def test_an_earlier_run_posted_late_replies_in_the_thread_a_later_run_started(world: World) -> None:
+    _add_timing_run(world, "fpu_1", [("max", -0.100)])
+    _add_timing_run(world, "fpu_2", [("max", -0.090)])
+    world.sim.inject("chat.postMessage", error="fatal_error", times=1)  # fpu_1's send fails: it waits for a retry
+    _run_pipeline(world)
+    _make_due(world, "fpu_2")
+    _run_pipeline(world)
+    (parent,) = world.sim.messages_in(CHANNEL)
+    assert parent["metadata"]["event_payload"]["table"] == "fpu_2", "a failed run holds nobody up"
+    _make_due(world, "fpu_1")
+    _run_pipeline(world)
+
+    top, late = world.sim.messages_in(CHANNEL)
+    assert top["ts"] == parent["ts"] and late["thread_ts"] == parent["ts"]
+    assert late["metadata"]["event_payload"]["table"] == "fpu_1"
+    assert top["blocks"][0]["text"]["text"] == "Timing: fpu_2", "the parent still shows the newest run"
+    assert [ts for _, ts, thread in _thread_rows(world, "fpu_") if thread is None] == [parent["ts"]]
