@@ -84,10 +84,20 @@ def _quiet_extra_users(bot: BotProcess, count: int) -> None:
             if time.monotonic() > deadline:
                 raise TimeoutError("the extra users' tables were not recorded in 10 minutes")
             time.sleep(0.5)
-        conn.execute(
-            "UPDATE dashboards SET state = 'posted', lease_owner = NULL, lease_expires_at = NULL "
-            "WHERE user_id IN (SELECT id FROM users WHERE username ~ '^u[0-9]{4}$')"
-        )
+        # One user at a time, retried: the running bot's workers lock these rows too (a single UPDATE of all
+        # 30 N rows deadlocked with them once).
+        ids = [r[0] for r in conn.execute("SELECT id FROM users WHERE username ~ '^u[0-9]{4}$' ORDER BY id")]
+        for user_id in ids:
+            for attempt in range(10):
+                try:
+                    conn.execute(
+                        "UPDATE dashboards SET state = 'posted', lease_owner = NULL, lease_expires_at = NULL "
+                        "WHERE user_id = %s",
+                        (user_id,),
+                    )
+                    break
+                except psycopg.errors.DeadlockDetected:
+                    time.sleep(0.1 * (attempt + 1))
 
 
 def _posted(sim: SlackSimulator, table: str) -> bool:

@@ -74,3 +74,31 @@ def test_one_scan_at_a_time(core_ctx) -> None:
             assert scanner.scan(core_ctx).ran is False
         finally:
             conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": scanner.SCAN_LOCK})
+
+
+def test_a_pass_that_records_many_tables_refreshes_the_queues_statistics(core_ctx, unique_username) -> None:
+    # Claims are planned from these statistics: left at "nearly empty" after a first scan of a large deployment,
+    # each claim would read the whole queue once per user.
+    name = unique_username("bulk")
+    register(core_ctx, username=name, slack_user_id=None, actor=Actor.cli())
+    scanner.scan(core_ctx, full=True)
+    with owner_login(core_ctx, name, "timing") as conn, conn.transaction():
+        for i in range(scanner.ANALYZE_AFTER_NEW):
+            conn.execute(f'CREATE TABLE "bulk_{i:04d}" (endpoint text, slack double precision)')
+
+    def analyses() -> int:
+        with core_ctx.db.session() as session:
+            return int(
+                session.execute(
+                    text("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'dashboards'")
+                ).scalar_one()
+            )
+
+    before = analyses()
+    report = scanner.scan(core_ctx, only_username=name)
+    assert len(report.new) == scanner.ANALYZE_AFTER_NEW
+    assert analyses() == before + 1
+    with owner_login(core_ctx, name, "timing") as conn:
+        conn.execute('CREATE TABLE "one_more" (endpoint text)')
+    scanner.scan(core_ctx, only_username=name)
+    assert analyses() == before + 1, "a pass with a few new tables leaves the statistics to autovacuum"
