@@ -266,8 +266,10 @@ def message_figures(
 
 
 # REGRESSION_THRESHOLDS keys: how much worse than the previous run a figure must get for a thread reply to be
-# broadcast to the channel. wns/tns in ns, violations and drc in counts, area and power in percent.
+# broadcast to the channel. wns/tns in ns, violations and drc in counts, area and power in percent; wns_period
+# in percent of the clock period, which replaces `wns` for a run whose table gives its clock period.
 DEFAULT_THRESHOLDS: dict[str, float] = {
+    "wns_period": 5,
     "wns": 0.01,
     "tns": 0.1,
     "violations": 1,
@@ -295,13 +297,19 @@ def _threshold_key(title: str) -> str | None:
 
 
 def regressions(changes: Sequence[FigureChange], thresholds: dict[str, float]) -> list[str]:
-    """The titles of the figures that got worse than the previous run by at least their threshold."""
+    """The titles of the figures that got worse than the previous run by at least their threshold. A WNS is
+    judged against `wns_period` percent of the run's clock period when the run has a "Clock period" figure
+    (a 50 ps loss matters at 500 ps, hardly at 10 ns), else against `wns` in ns."""
+    period = next((c.value for c in changes if c.title.lower() == "clock period" and c.value), None)
+    share = thresholds.get("wns_period", DEFAULT_THRESHOLDS["wns_period"])
     found = []
     for change in changes:
         key = _threshold_key(change.title)
         if change.verdict is not Verdict.WORSE or key is None or change.value is None or change.previous is None:
             continue
         limit = thresholds.get(key, DEFAULT_THRESHOLDS[key])
+        if key == "wns" and period is not None and period > 0 and share > 0:
+            limit = abs(period) * share / 100
         size = abs(change.value - change.previous)
         if key in ("area", "power"):
             size = size / abs(change.previous) * 100 if change.previous else math.inf

@@ -165,3 +165,23 @@ def test_a_regression_is_broadcast_only_beyond_its_threshold() -> None:
     assert regressions(large, {**DEFAULT_THRESHOLDS, "wns": 0.05, "tns": 1, "violations": 5, "area": 10}) == []
     better = compare(_run(-0.05, -0.5, 1), previous)
     assert regressions(better, DEFAULT_THRESHOLDS) == []
+
+
+def test_a_wns_loss_is_judged_against_the_clock_period_when_the_run_gives_one() -> None:
+    from core.comparison import DEFAULT_THRESHOLDS, regressions
+
+    def wns_loss(period_ns: float | None, loss_ps: float) -> list[str]:
+        clock = [Metric("Clock period", period_ns, "ns", 3)] if period_ns is not None else []
+        previous = [[Metric("Setup WNS", -0.100, "ns", 3), *clock]]
+        now = compare([Metric("Setup WNS", -0.100 - loss_ps / 1000, "ns", 3), *clock], previous)
+        return regressions(now, DEFAULT_THRESHOLDS)
+
+    # 5 % of a 0.5 ns clock is 25 ps; of a 10 ns clock, 500 ps; without a period, the 10 ps rule.
+    assert wns_loss(0.5, 20) == [] and wns_loss(0.5, 30) == ["Setup WNS"]
+    assert wns_loss(10.0, 105) == [] and wns_loss(10.0, 510) == ["Setup WNS"]
+    assert wns_loss(None, 9) == [] and wns_loss(None, 11) == ["Setup WNS"]
+    # wns_period=0 turns the clock rule off: the absolute one applies whatever the period.
+    off = {**DEFAULT_THRESHOLDS, "wns_period": 0}
+    clock = [Metric("Clock period", 10.0, "ns", 3)]
+    now = compare([Metric("Setup WNS", -0.120, "ns", 3), *clock], [[Metric("Setup WNS", -0.100, "ns", 3), *clock]])
+    assert regressions(now, off) == ["Setup WNS"]

@@ -36,6 +36,8 @@ SUMMARY_METRICS = (
     ("hold_tns", "Hold TNS", "min", p.RED_BELOW_ZERO, "ns"),
     ("hold_vio_count", "Hold violations", "max", p.RED_FROM_ONE, None),
     ("fmax_mhz", "Fmax", "min", None, "MHz"),
+    # The fastest clock's period: a WNS change is judged against it (core.comparison.regressions).
+    ("clock_period", "Clock period", "min", None, "ns"),
 )
 SUMMARY_ORDER = ("stage", "corner", "path_group", "mode")
 
@@ -106,6 +108,18 @@ def _paths_panels(table: TableInfo, ds: str) -> list[p.JsonObject]:
     grid.row("Setup (max paths)" if setup else "Slack")
     stats = _slack_stats(table, ds, "Setup" if setup else "", setup)
     stats.append(p.stat("Paths", f"SELECT count(*) AS {alias('Paths')} FROM {src}", ds, decimals=0))
+    period = table.column("clock_period")
+    if period is not None and period.is_numeric:
+        # The fastest clock's period: a WNS change is judged against it (core.comparison.regressions).
+        stats.append(
+            p.stat(
+                "Clock period",
+                f"SELECT {as_float(period, f'min({col(period.name)})')} AS {alias('Clock period')} FROM {src}",
+                ds,
+                unit="ns",
+                decimals=3,
+            )
+        )
     grid.add_row_of(stats, h=4)
     if hold:
         grid.row("Hold (min paths)")

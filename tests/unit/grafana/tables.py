@@ -24,6 +24,7 @@ TIMING_PATHS = table(
     ("required", D),
     ("slack", N),
     ("status", T),
+    ("clock_period", D),
     ("time_unit", T),
 )
 TIMING_SUMMARY = table(
@@ -38,6 +39,7 @@ TIMING_SUMMARY = table(
     ("setup_vio_count", INT),
     ("hold_vio_count", INT),
     ("fmax_mhz", D),
+    ("clock_period", D),
 )
 QOR_RULES = table("qor_rules", ("metric_key", T), ("threshold", D), ("compare", T), ("level", T))
 QOR_METRICS = table(

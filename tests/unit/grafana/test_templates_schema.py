@@ -13,9 +13,10 @@ import pytest
 from core.grafana.introspect import TableInfo, classify
 from core.grafana.templates import build_dashboard, dashboard_uid
 from core.grafana.templates.panels import POSTGRES_TYPE
+from core.pipeline.publish import MAX_FIGURES
 from tests.fakes.grafana.contract import DASHBOARD_SCHEMA, GrafanaContract, default_spec_dir, strict_panel_validators
 from tests.unit.grafana.conftest import needs_specs
-from tests.unit.grafana.tables import CANONICAL, HOSTILE, table
+from tests.unit.grafana.tables import CANONICAL, HOSTILE, TIMING_PATHS, TIMING_SUMMARY, table
 
 CASES: list[tuple[str, TableInfo]] = [(kind, t) for kind, tables in CANONICAL.items() for t in tables]
 CASES += [("generic", t) for t in HOSTILE]
@@ -111,3 +112,15 @@ def test_rule_checks_only_with_a_usable_rules_table() -> None:
     odd = TableInfo(QOR_METRICS.schema, QOR_METRICS.name, QOR_METRICS.columns, related=(text_threshold,))
     assert classify(odd) == "qor"
     assert "Rule checks" not in [p["title"] for p in build("qor", odd)["panels"]]
+
+
+@pytest.mark.parametrize("info", [TIMING_PATHS, TIMING_SUMMARY], ids=["paths", "summary"])
+def test_a_timing_table_with_a_clock_period_shows_it_next_to_the_slack(info: TableInfo) -> None:
+    # The figure REGRESSION_THRESHOLDS' wns_period is a share of (core.comparison.regressions).
+    stats = {p["title"]: p for p in build("timing", info)["panels"] if p["type"] == "stat"}
+    period = stats["Clock period"]
+    assert period["fieldConfig"]["defaults"]["unit"] == "ns"
+    assert "min(" in period["targets"][0]["rawSql"] and '"clock_period"' in period["targets"][0]["rawSql"]
+    assert len(stats) <= MAX_FIGURES, "every stat reaches the message"
+    without = table(info.name, *((c.name, c.pg_type) for c in info.columns if c.name != "clock_period"))
+    assert "Clock period" not in {p["title"] for p in build("timing", without)["panels"]}
