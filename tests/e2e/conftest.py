@@ -18,6 +18,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.conftest import REPO, server_data_dir
+from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
 
 ADMIN_ID = "U0ADMIN01"
@@ -122,3 +123,20 @@ def bot_process() -> Iterator[BotProcess]:
             if (tmp_path / ".edabot" / "pg").exists():
                 EmbeddedPostgres(tmp_path / ".edabot").stop(force=True)
             shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def fast_capture(bot: BotProcess, grafana: GrafanaFake) -> None:
+    """The pipeline e2e settings (`_configure`), with a scan every second and a small three-frame capture: for
+    tests that wait on many posts, where the preview's size is not what they check."""
+    # Imported here: test_pipeline_e2e imports this module, so a module-level import would be circular.
+    from tests.e2e.test_pipeline_e2e import _configure
+
+    _configure(bot, grafana)
+    bot.env.update(
+        SCAN_INTERVAL_SECONDS="1",
+        CAPTURE_FRAMES="3",
+        CAPTURE_FRAME_DELAY="100",
+        CAPTURE_WIDTH="640",
+        CAPTURE_HEIGHT="480",
+        GIF_WIDTH="320",
+    )

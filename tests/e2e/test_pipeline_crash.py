@@ -11,25 +11,13 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import CHANNEL_ID, BotProcess
-from tests.e2e.test_pipeline_e2e import _configure, _create_timing_table, _dashboard_messages, _register, grafana
+from tests.e2e.conftest import CHANNEL_ID, BotProcess, fast_capture
+from tests.e2e.test_pipeline_e2e import _create_timing_table, _dashboard_messages, _register, grafana
 from tests.fakes.grafana import GrafanaFake
 
 pytestmark = [pytest.mark.e2e, pytest.mark.db]
 __all__ = ["grafana"]  # the fixture, shared with the pipeline e2e tests
 KILLS = int(os.environ.get("EDABOT_CRASH_KILLS", "20"))
-
-
-def _fast_capture(bot: BotProcess, grafana: GrafanaFake) -> None:
-    _configure(bot, grafana)
-    bot.env.update(
-        SCAN_INTERVAL_SECONDS="1",
-        CAPTURE_FRAMES="3",
-        CAPTURE_FRAME_DELAY="100",
-        CAPTURE_WIDTH="640",
-        CAPTURE_HEIGHT="480",
-        GIF_WIDTH="320",
-    )
 
 
 def _posted_counts(bot: BotProcess) -> collections.Counter[int]:
@@ -42,7 +30,7 @@ def _states(bot: BotProcess) -> dict[str, str]:
 
 
 def test_sigkill_at_random_moments_never_loses_or_doubles_a_message(bot: BotProcess, grafana: GrafanaFake) -> None:
-    _fast_capture(bot, grafana)
+    fast_capture(bot, grafana)
     seed = int(os.environ.get("EDABOT_CRASH_SEED", str(random.SystemRandom().randrange(1_000_000))))
     rng = random.Random(seed)
     print(f"crash test seed {seed} (EDABOT_CRASH_SEED to replay), {KILLS} kills")
@@ -78,7 +66,7 @@ def test_two_processes_share_the_work_and_post_each_table_once(bot: BotProcess, 
     """Two processes, fair claims, and a quota of 10 an hour for 30 tables: 10 are posted at once, 20 deferred
     under one summary; an hour later 10 more are released, and the button releases the rest. Every table is
     posted once, and the summary is one message edited in place."""
-    _fast_capture(bot, grafana)
+    fast_capture(bot, grafana)
     bot.env["MAX_NEW_DASHBOARDS_PER_HOUR"] = "10"
     bot.start()
     _register(bot, "U0TWIN001", "twin_user")

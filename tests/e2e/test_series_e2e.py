@@ -16,8 +16,8 @@ import psycopg
 import pytest
 
 from listeners.ids import ActionId, CallbackId
-from tests.e2e.conftest import CHANNEL_ID, BotProcess, bot_process
-from tests.e2e.test_pipeline_e2e import _configure, _dashboard_messages, _register
+from tests.e2e.conftest import CHANNEL_ID, BotProcess, bot_process, fast_capture
+from tests.e2e.test_pipeline_e2e import _dashboard_messages, _register
 from tests.fakes.grafana import GrafanaFake
 from tests.slack_views import select_overflow, wait_for_view
 
@@ -49,15 +49,7 @@ class Engineer:
 def engineer() -> Iterator[Engineer]:
     """One `edabot run` for the module (each start costs seconds): the tests use different series."""
     with GrafanaFake(render_delay_ms=20) as grafana, bot_process() as bot:
-        _configure(bot, grafana)
-        bot.env.update(
-            SCAN_INTERVAL_SECONDS="1",
-            CAPTURE_FRAMES="3",
-            CAPTURE_FRAME_DELAY="100",
-            CAPTURE_WIDTH="640",
-            CAPTURE_HEIGHT="480",
-            GIF_WIDTH="320",
-        )
+        fast_capture(bot, grafana)
         bot.start()
         _register(bot, OWNER_ID, OWNER)
         password = _reveal_db_password(bot)

@@ -8,12 +8,8 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bot.app import build_web_client
-from bot.config import load_settings
-from bot.slack.notifier import SlackNotifier
 from core import credentials, registration, users
 from core.authz import Actor
 from core.comparison import Verdict
@@ -21,18 +17,16 @@ from core.context import CoreContext
 from core.db.models import Credential, Dashboard
 from core.db.provisioning import grafana_role
 from core.errors import InvalidInput, NotFound
-from core.grafana.client import GrafanaClient
-from core.grafana.steps import GrafanaProvisioner
 from core.grafana.templates.compare import comparison_uid
 from core.pipeline import scanner, worker
-from core.pipeline.ports import Ports, PreviewResult
+from core.pipeline.ports import Ports
 from core.run_compare import RunComparison
-from core.secret import Secret
 from core.usecases.compare import compare_runs
 from listeners.blocks.compare_builder import compare_blocks, compare_text
 from tests.conftest import owner_login
 from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
+from tests.integration.pipeline_rig import NoCapture, simulator_notifier, with_grafana
 
 pytestmark = pytest.mark.db
 CHANNEL = "C0COMPARE1"
@@ -65,11 +59,6 @@ DRC_RUNS: dict[str, dict[str, int]] = {
 }
 
 
-class NoCapture:
-    def preview(self, *, uid: str, token: Secret | None) -> PreviewResult:
-        return PreviewResult(None, True, [])
-
-
 @dataclasses.dataclass
 class World:
     ctx: CoreContext
@@ -82,17 +71,8 @@ class World:
 def world(core_ctx: CoreContext) -> Iterator[World]:
     with SlackSimulator() as sim, GrafanaFake(render_delay_ms=5) as grafana:
         sim.add_channel(CHANNEL, name="compare", is_member=True, members=[])
-        client = GrafanaClient(grafana.base_url, grafana.token, max_attempts=1)
-        ctx = dataclasses.replace(core_ctx, grafana=GrafanaProvisioner(client, core_ctx.server), grafana_client=client)
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": sim.bot_token,
-                "SLACK_API_URL": sim.api_url,
-                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-            },
-            env_file=None,
-        )
-        notifier = SlackNotifier(settings, build_web_client(settings, sim.bot_token))
+        ctx, client = with_grafana(core_ctx, grafana)
+        notifier = simulator_notifier(sim)
         try:
             yield World(ctx, Ports(NoCapture(), notifier, owner="test:compare"), grafana, sim)
         finally:

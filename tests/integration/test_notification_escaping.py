@@ -7,30 +7,23 @@ the table, the real SlackNotifier against the Slack simulator; only the GIF capt
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 
-from bot.app import build_web_client
-from bot.config import load_settings
-from bot.slack.notifier import SlackNotifier
 from core import registration, users
 from core.authz import Actor
 from core.context import CoreContext
 from core.db.models import Credential
-from core.grafana.client import GrafanaClient
-from core.grafana.steps import GrafanaProvisioner
 from core.pipeline import scanner, worker
-from core.pipeline.ports import Ports, PreviewResult
-from core.secret import Secret
+from core.pipeline.ports import Ports
 from tests.conftest import owner_login
 from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
+from tests.integration.pipeline_rig import NoCapture, simulator_notifier, with_grafana
 
 pytestmark = pytest.mark.db
 OWNER_ID = "U0ATTACK1"
@@ -40,20 +33,12 @@ TABLE = f"drc_{PING}"
 RULES = [PING, "M1.S.1`<https://evil.example|Open in Grafana>`*bold*", "<@U0VICTIM1>", "M2.W.1"]
 
 
-class NoCapture:
-    """The preview step without a browser: a usable preview with no image, so nothing is uploaded."""
-
-    def preview(self, *, uid: str, token: Secret | None) -> PreviewResult:
-        return PreviewResult(None, True, [])
-
-
 @pytest.fixture
 def posted(core_ctx: CoreContext, unique_username) -> Iterator[tuple[dict[str, Any], GrafanaFake]]:  # type: ignore[no-untyped-def]
     with SlackSimulator() as sim, GrafanaFake(render_delay_ms=5) as grafana:
         sim.add_user(OWNER_ID, name="mallory")
         sim.add_channel(CHANNEL, name="drc-results", is_member=True, members=[OWNER_ID])
-        client = GrafanaClient(grafana.base_url, grafana.token, max_attempts=1)
-        ctx = dataclasses.replace(core_ctx, grafana=GrafanaProvisioner(client, core_ctx.server), grafana_client=client)
+        ctx, client = with_grafana(core_ctx, grafana)
         name = unique_username("mallory")
         registration.register(ctx, username=name, slack_user_id=OWNER_ID, actor=Actor.cli())
         with ctx.db.session() as session:
@@ -68,17 +53,7 @@ def posted(core_ctx: CoreContext, unique_username) -> Iterator[tuple[dict[str, A
             for i, rule in enumerate(RULES):
                 for j in range(len(RULES) - i):  # the rules get 4, 3, 2 and 1 violations
                     conn.execute(f'INSERT INTO "{TABLE}" VALUES (%s, %s, %s, %s)', (rule, f"M{i}", j, j))
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": sim.bot_token,
-                "SLACK_API_URL": sim.api_url,
-                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-            },
-            env_file=None,
-        )
-        ports = Ports(
-            NoCapture(), SlackNotifier(settings, build_web_client(settings, sim.bot_token)), owner="test:attack"
-        )
+        ports = Ports(NoCapture(), simulator_notifier(sim), owner="test:attack")
         try:
             scanner.scan(ctx, only_username=name)
             for _ in range(4):

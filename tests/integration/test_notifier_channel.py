@@ -8,13 +8,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from cryptography.fernet import Fernet
 
-from bot.app import build_web_client
-from bot.config import load_settings
 from bot.slack.notifier import SlackNotifier
 from core.pipeline.ports import Job
 from tests.fakes.slack import SlackSimulator
+from tests.integration.pipeline_rig import simulator_notifier
 
 OWNER = "U0OWNER001"
 TEAM_CHANNEL = "C0TEAMCH01"
@@ -32,15 +30,7 @@ def sim() -> Iterator[SlackSimulator]:
 
 @pytest.fixture
 def notifier(sim: SlackSimulator) -> SlackNotifier:
-    settings = load_settings(
-        {
-            "SLACK_BOT_TOKEN": sim.bot_token,
-            "SLACK_API_URL": sim.api_url,
-            "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-        },
-        env_file=None,
-    )
-    return SlackNotifier(settings, build_web_client(settings, sim.bot_token))
+    return simulator_notifier(sim)
 
 
 def _job(dashboard_id: int, channel: str | None = TEAM_CHANNEL) -> Job:

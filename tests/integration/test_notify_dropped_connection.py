@@ -8,31 +8,26 @@ resend the write by itself; the pipeline must find the message by its metadata b
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from PIL import Image
 from sqlalchemy import select, text
 
-from bot.app import build_web_client
-from bot.config import load_settings
-from bot.slack.notifier import SlackNoAnswer, SlackNotifier
+from bot.slack.notifier import SlackNoAnswer
 from core import registration
 from core.authz import Actor
 from core.context import CoreContext
 from core.db.models import Dashboard
-from core.grafana.client import GrafanaClient
-from core.grafana.steps import GrafanaProvisioner
 from core.pipeline import scanner, worker
 from core.pipeline.ports import Job, Ports, PreviewResult
 from core.secret import Secret
 from tests.conftest import owner_login
 from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
+from tests.integration.pipeline_rig import simulator_notifier, with_grafana
 
 pytestmark = pytest.mark.db
 CHANNEL = "C0DROPPED"
@@ -67,23 +62,13 @@ def test_a_write_slack_accepted_but_never_answered_ends_as_one_message(
 ) -> None:
     with SlackSimulator() as sim, GrafanaFake(render_delay_ms=5) as grafana:
         sim.add_channel(CHANNEL, name="dropped", is_member=True)
-        client = GrafanaClient(grafana.base_url, grafana.token, max_attempts=1)
-        ctx = dataclasses.replace(core_ctx, grafana=GrafanaProvisioner(client, core_ctx.server), grafana_client=client)
+        ctx, client = with_grafana(core_ctx, grafana)
         name = unique_username("dropper")
         registration.register(ctx, username=name, slack_user_id="U0DROPPER", actor=Actor.cli())
         with owner_login(ctx, name, "timing") as conn:
             conn.execute('CREATE TABLE "run_drop" (startpoint text, endpoint text, slack double precision)')
             conn.execute("INSERT INTO \"run_drop\" VALUES ('a', 'b', -0.5)")
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": sim.bot_token,
-                "SLACK_API_URL": sim.api_url,
-                "SLACK_CHANNEL_ID": CHANNEL,
-                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-            },
-            env_file=None,
-        )
-        notifier = SlackNotifier(settings, build_web_client(settings, sim.bot_token))
+        notifier = simulator_notifier(sim, SLACK_CHANNEL_ID=CHANNEL)
         ports = Ports(StillPreview(tmp_path), notifier, owner="test:dropped")
         sim.inject(dropped, drop_after_accept=True)
         try:
@@ -121,15 +106,7 @@ def test_an_unanswered_history_read_is_retried_and_then_says_nothing_was_learnt(
     with SlackSimulator() as sim:
         sim.add_user(owner, "historian")
         sim.add_channel(CHANNEL, name="dropped", members={owner})
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": sim.bot_token,
-                "SLACK_API_URL": sim.api_url,
-                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-            },
-            env_file=None,
-        )
-        notifier = SlackNotifier(settings, build_web_client(settings, sim.bot_token))
+        notifier = simulator_notifier(sim)
         job = Job(
             dashboard_id=7,
             username="historian",

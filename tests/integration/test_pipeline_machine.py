@@ -7,40 +7,25 @@ simulator; only the GIF capture is left out.
 
 from __future__ import annotations
 
-import dataclasses
-
 import psycopg
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bot.app import build_web_client
-from bot.config import load_settings
-from bot.slack.notifier import SlackNotifier
 from core import registration, users
 from core.authz import Actor
 from core.context import CoreContext
 from core.db.models import Credential, Dashboard
-from core.grafana.client import GrafanaClient
-from core.grafana.steps import GrafanaProvisioner
 from core.pipeline import scanner, states, worker
 from core.pipeline.machine import DashboardState
-from core.pipeline.ports import Ports, PreviewResult
-from core.secret import Secret
+from core.pipeline.ports import Ports
 from tests.conftest import owner_login
 from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
+from tests.integration.pipeline_rig import NoCapture, simulator_notifier, with_grafana
 
 pytestmark = pytest.mark.db
 OWNER_ID = "U0MACHINE"
 CHANNEL = "C0MACHINE"
-
-
-class NoCapture:
-    """The preview step without a browser: a usable preview with no image, so nothing is uploaded."""
-
-    def preview(self, *, uid: str, token: Secret | None) -> PreviewResult:
-        return PreviewResult(None, True, [])
 
 
 def _state(ctx: CoreContext, dashboard_id: int) -> str:
@@ -52,8 +37,7 @@ def test_each_step_leads_where_the_transitions_table_says(core_ctx: CoreContext,
     with SlackSimulator() as sim, GrafanaFake(render_delay_ms=5) as grafana:
         sim.add_user(OWNER_ID, name="stepper")
         sim.add_channel(CHANNEL, name="machine", is_member=True, members=[OWNER_ID])
-        client = GrafanaClient(grafana.base_url, grafana.token, max_attempts=1)
-        ctx = dataclasses.replace(core_ctx, grafana=GrafanaProvisioner(client, core_ctx.server), grafana_client=client)
+        ctx, client = with_grafana(core_ctx, grafana)
         name = unique_username("stepper")
         registration.register(ctx, username=name, slack_user_id=OWNER_ID, actor=Actor.cli())
         with ctx.db.session() as session:
@@ -64,17 +48,7 @@ def test_each_step_leads_where_the_transitions_table_says(core_ctx: CoreContext,
         with owner_login(ctx, name, "timing") as conn:
             conn.execute('CREATE TABLE "run_1" (startpoint text, endpoint text, slack double precision)')
             conn.execute("INSERT INTO \"run_1\" VALUES ('a', 'b', -0.5), ('c', 'd', 0.25)")
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": sim.bot_token,
-                "SLACK_API_URL": sim.api_url,
-                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-            },
-            env_file=None,
-        )
-        ports = Ports(
-            NoCapture(), SlackNotifier(settings, build_web_client(settings, sim.bot_token)), owner="test:machine"
-        )
+        ports = Ports(NoCapture(), simulator_notifier(sim), owner="test:machine")
         try:
             scanner.scan(ctx, only_username=name)
             with ctx.db.session() as session:

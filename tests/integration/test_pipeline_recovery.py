@@ -10,9 +10,6 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.app import build_web_client
-from bot.config import load_settings
-from bot.slack.notifier import SlackNotifier
 from core.authz import Actor
 from core.capture.capture import CaptureService
 from core.capture.capture_types import CaptureSettings
@@ -32,6 +29,7 @@ from core.secret import Secret
 from tests.conftest import owner_login, server_data_dir
 from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
+from tests.integration.pipeline_rig import simulator_notifier
 
 pytestmark = pytest.mark.db
 CHROMIUM = shutil.which("chromium")
@@ -101,15 +99,6 @@ def rig() -> Iterator[Rig]:
             grafana=GrafanaProvisioner(client, dbs),
             grafana_client=client,
         )
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": sim.bot_token,
-                "SLACK_API_URL": sim.api_url,
-                "SLACK_CHANNEL_ID": CHANNEL,
-                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-            },
-            env_file=None,
-        )
         capture = CaptureService(
             CaptureSettings(
                 width=640,
@@ -127,7 +116,7 @@ def rig() -> Iterator[Rig]:
         )
         ports = Ports(
             previewer,
-            SlackNotifier(settings, build_web_client(settings, sim.bot_token)),
+            simulator_notifier(sim, SLACK_CHANNEL_ID=CHANNEL),
             owner="test:1:recovery",
             lease_s=120,
         )

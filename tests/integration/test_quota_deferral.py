@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from bot.app import build_app, build_web_client
-from bot.config import Settings, load_settings
+from bot.config import Settings
 from bot.slack.notifier import SlackNotifier
 from bot.work import BackgroundWork
 from core.authz import Actor
@@ -32,6 +31,7 @@ from listeners.ids import ActionId, MessageMetadata
 from listeners.services import Services
 from tests.conftest import owner_login
 from tests.fakes.slack import SlackSimulator
+from tests.integration.pipeline_rig import simulator_settings
 
 pytestmark = pytest.mark.db
 CHANNEL = "C0QUOTA01"
@@ -195,16 +195,7 @@ def rig(core_ctx: CoreContext, unique_username: Any) -> Iterator[Rig]:
         sim.add_user(OWNER, name="owner")
         sim.add_user(OTHER, name="someone")
         sim.add_channel(CHANNEL, name="eda-quota", is_member=True, members={OWNER, OTHER})
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": sim.bot_token,
-                "SLACK_APP_TOKEN": sim.app_token,
-                "SLACK_API_URL": sim.api_url,
-                "SLACK_CHANNEL_ID": CHANNEL,
-                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-            },
-            env_file=None,
-        )
+        settings = simulator_settings(sim, SLACK_APP_TOKEN=sim.app_token, SLACK_CHANNEL_ID=CHANNEL)
         name = unique_username("flood")
         register(core_ctx, username=name, slack_user_id=OWNER, actor=Actor.cli())
         notifier = SlackNotifier(settings, build_web_client(settings, sim.bot_token))

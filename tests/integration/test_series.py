@@ -11,40 +11,27 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
-from bot.app import build_web_client
-from bot.config import load_settings
-from bot.slack.notifier import SlackNotifier
 from core import registration, users
 from core.authz import Actor
 from core.context import CoreContext
 from core.db.models import AuditEntry, Credential, Dashboard
 from core.errors import InvalidInput, NotAllowed, NotFound
-from core.grafana.client import GrafanaClient
-from core.grafana.steps import GrafanaProvisioner
 from core.ingest import ingest_file
 from core.pipeline import scanner, states, worker
 from core.pipeline.machine import DashboardState
-from core.pipeline.ports import Ports, PreviewResult
-from core.secret import Secret
+from core.pipeline.ports import Ports
 from core.usecases import dashboards as dashboard_usecase
 from core.usecases import series as series_usecase
 from tests.conftest import owner_login
 from tests.fakes.grafana import GrafanaFake
 from tests.fakes.slack import SlackSimulator
+from tests.integration.pipeline_rig import NoCapture, simulator_notifier, with_grafana
 
 pytestmark = pytest.mark.db
 OWNER_ID = "U0SERIES1"
 CHANNEL = "C0SERIES1"
-
-
-class NoCapture:
-    """A usable preview with no image: these tests are about the rows, not the GIF."""
-
-    def preview(self, *, uid: str, token: Secret | None) -> PreviewResult:
-        return PreviewResult(None, True, [])
 
 
 @dataclasses.dataclass
@@ -60,8 +47,7 @@ def world(core_ctx: CoreContext, unique_username) -> Iterator[World]:  # type: i
     with SlackSimulator() as sim, GrafanaFake(render_delay_ms=5) as grafana:
         sim.add_user(OWNER_ID, name="seriesowner")
         sim.add_channel(CHANNEL, name="series", is_member=True, members=[OWNER_ID])
-        client = GrafanaClient(grafana.base_url, grafana.token, max_attempts=1)
-        ctx = dataclasses.replace(core_ctx, grafana=GrafanaProvisioner(client, core_ctx.server), grafana_client=client)
+        ctx, client = with_grafana(core_ctx, grafana)
         name = unique_username("series")
         registration.register(ctx, username=name, slack_user_id=OWNER_ID, actor=Actor.cli())
         with ctx.db.session() as session:
@@ -69,15 +55,7 @@ def world(core_ctx: CoreContext, unique_username) -> Iterator[World]:  # type: i
             session.add(
                 Credential(user_id=owner.id, key_name="SLACK_CHANNEL_ID", encrypted_value=ctx.cipher.encrypt(CHANNEL))
             )
-        settings = load_settings(
-            {
-                "SLACK_BOT_TOKEN": sim.bot_token,
-                "SLACK_API_URL": sim.api_url,
-                "CREDENTIALS_KEY": Fernet.generate_key().decode(),
-            },
-            env_file=None,
-        )
-        notifier = SlackNotifier(settings, build_web_client(settings, sim.bot_token))
+        notifier = simulator_notifier(sim)
         try:
             yield World(ctx, Ports(NoCapture(), notifier, owner="test:series"), name, sim)
         finally:
