@@ -98,8 +98,12 @@ def test_grafana_failure_during_registration_is_reported_and_resumable(ctx, fake
 
 
 def _settings(sim: SlackSimulator | None, fake: GrafanaFake, **extra: str):  # type: ignore[no-untyped-def]
-    env = {"GRAFANA_BASE_URL": fake.base_url, "GRAFANA_API_KEY": fake.token,
-           "CREDENTIALS_KEY": Fernet.generate_key().decode(), **extra}
+    env = {
+        "GRAFANA_BASE_URL": fake.base_url,
+        "GRAFANA_API_KEY": fake.token,
+        "CREDENTIALS_KEY": Fernet.generate_key().decode(),
+        **extra,
+    }
     if sim is not None:
         env.update(SLACK_BOT_TOKEN=sim.bot_token, SLACK_APP_TOKEN=sim.app_token, SLACK_API_URL=sim.api_url)
     return load_settings(env, env_file=None)
@@ -146,12 +150,21 @@ def test_doctor_names_each_broken_part_and_its_fix(ctx, fake: GrafanaFake) -> No
 
 def test_doctor_cli_exits_1_when_the_database_is_down_and_grafana_is_gone(tmp_path: Path) -> None:
     env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO),
-        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "GRAFANA_BASE_URL": "http://127.0.0.1:1",
-        "GRAFANA_API_KEY": "glsa_x", "CREDENTIALS_KEY": Fernet.generate_key().decode(),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO),
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        "GRAFANA_BASE_URL": "http://127.0.0.1:1",
+        "GRAFANA_API_KEY": "glsa_x",
+        "CREDENTIALS_KEY": Fernet.generate_key().decode(),
     }
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "doctor", "--json"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "doctor", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1, result.stderr
     import json
 

@@ -67,8 +67,9 @@ def scratch_user(pg_admin_url: str) -> Iterator[ScratchUser]:
         server_version_num=server.server_version_num(),
     )
     owner_password = Secret(secrets.token_urlsafe(16))
-    provisioning.ensure_roles(server, username, owner_password=owner_password,
-                              grafana_password=Secret(user.reader_password))
+    provisioning.ensure_roles(
+        server, username, owner_password=owner_password, grafana_password=Secret(user.reader_password)
+    )
     provisioning.ensure_databases(server, username)
     provisioning.ensure_grafana_read_access(server, username, owner_password=owner_password)
     try:
