@@ -8,6 +8,7 @@ its owner cannot read.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,31 +102,12 @@ class SlackNotifier:
 
     def _find_reply(self, job: Job, thread: Posted) -> Posted | None:
         client = self._thread_client(job, thread)
-        oldest = (job.since.timestamp() - HISTORY_SLACK_S) if job.since else 0
-        cursor: str | None = None
-        for _ in range(20):  # bounded, like the channel history
-            page = self._call(
-                client,
-                "conversations_replies",
-                channel=thread.channel,
-                ts=thread.ts,
-                oldest=f"{oldest:.6f}",
-                include_all_metadata=True,
-                limit=200,
-                cursor=cursor,
-            )
-            for message in page.get("messages", []):
-                meta = message.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if meta.get("event_type") == MessageMetadata.DASHBOARD_EVENT and payload.get("dashboard_id") == (
-                    job.dashboard_id
-                ):
-                    # Its preview too: the parent update that follows shows the reply's image, which a crash
-                    # between the reply and that update would otherwise drop from the parent.
-                    return Posted(channel=thread.channel, ts=str(message["ts"]), file_id=_preview_file(message))
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                break
+        replies = self._messages_since(job, client, "conversations_replies", channel=thread.channel, ts=thread.ts)
+        for message in replies:
+            if _carries(message, MessageMetadata.DASHBOARD_EVENT, "dashboard_id", job.dashboard_id):
+                # Its preview too: the parent update that follows shows the reply's image, which a crash
+                # between the reply and that update would otherwise drop from the parent.
+                return Posted(channel=thread.channel, ts=str(message["ts"]), file_id=_preview_file(message))
         return None
 
     def _thread_client(self, job: Job, thread: Posted) -> WebClient:
@@ -154,26 +136,26 @@ class SlackNotifier:
     def _find_in(
         self, job: Job | DeferralJob, client: WebClient, channel: str, event_type: str, key: str, value: int
     ) -> Posted | None:
+        for message in self._messages_since(job, client, "conversations_history", channel=channel):
+            if _carries(message, event_type, key, value):
+                return Posted(channel=channel, ts=str(message["ts"]), file_id=None)
+        return None
+
+    def _messages_since(
+        self, job: Job | DeferralJob, client: WebClient, method: str, **where: Any
+    ) -> Iterator[dict[str, Any]]:
+        """The messages of a channel's history or a thread since the send started (a little before, for clock
+        skew), page by page: at most 20 pages, so a busy channel cannot keep a retry reading for ever."""
         oldest = (job.since.timestamp() - HISTORY_SLACK_S) if job.since else 0
         cursor: str | None = None
-        for _ in range(20):  # bounded: at most 20 pages of history since the send started
+        for _ in range(20):
             page = self._call(
-                client,
-                "conversations_history",
-                channel=channel,
-                oldest=f"{oldest:.6f}",
-                include_all_metadata=True,
-                limit=200,
-                cursor=cursor,
+                client, method, **where, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200, cursor=cursor
             )
-            for message in page.get("messages", []):
-                meta = message.get("metadata") or {}
-                if meta.get("event_type") == event_type and (meta.get("event_payload") or {}).get(key) == value:
-                    return Posted(channel=channel, ts=str(message["ts"]), file_id=None)
+            yield from page.get("messages", [])
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
-                break
-        return None
+                return
 
     def post(self, job: Job) -> Posted:
         if job.thread is not None:
@@ -362,6 +344,12 @@ class SlackNotifier:
                 channel = kwargs.get("channel") or self._settings.slack_channel_id
                 raise NotifyError(f"Slack said {error}: invite @edabot to <#{channel}> (/invite @edabot)") from exc
             raise NotifyError(f"Slack {_api_name(method)} failed: {error}") from exc
+
+
+def _carries(message: dict[str, Any], event_type: str, key: str, value: int) -> bool:
+    """Whether a message's metadata is edabot's event of that type for that row."""
+    meta = message.get("metadata") or {}
+    return meta.get("event_type") == event_type and (meta.get("event_payload") or {}).get(key) == value
 
 
 def _preview_file(message: dict[str, Any]) -> str | None:
